@@ -1,0 +1,143 @@
+# portscale.tcpip developer entry points. `make test` is what CI runs (.ci/run); see docs/development.md.
+# Everything it needs is installed from the package index by these rules: nothing is assumed to be installed by hand.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath .)
+BUILD := $(ROOT)/build
+# ansible-test only runs from inside .../ansible_collections/<namespace>/<name>/, so tests run on a copy there.
+COLL := $(BUILD)/ansible_collections/portscale/tcpip
+DIST := $(BUILD)/dist
+INSTALLED := $(BUILD)/installed
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+# Real interpreters: pyenv's python3.X shims for the non-active versions exit 127 (docs/development.md).
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+find_python = $(firstword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1)) $(wildcard /usr/bin/python$(1)))
+PYTHON_DEFAULT := $(call find_python,3.11)
+PYTHON_LATEST := $(or $(call find_python,3.13),$(call find_python,3.12))
+TARGET_PYTHONS := 3.8 3.9 3.10 3.11 3.12 3.13
+PYBIN := $(BUILD)/pybin
+
+VENV := $(ROOT)/.venv
+VENV_LATEST := $(ROOT)/.venv-latest
+PIP_FLAGS := --disable-pip-version-check --quiet
+CONSTRAINTS := requirements/constraints.txt
+
+# ansible-test downloads a get-pip script from a host that is unreachable here; it uses a cached copy if present.
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache
+GET_PIP_VERSIONS := 24_2 25_2
+
+# Passed to every ansible-test call: no colours in CI logs, and our interpreters first on PATH.
+TEST_PATH := $(PYBIN):$(VENV)/bin:$(PATH)
+TEST_PATH_LATEST := $(PYBIN):$(VENV_LATEST)/bin:$(PATH)
+ANSIBLE_TEST_FLAGS := --venv --color no
+
+.PHONY: help venv venv-latest tree pybin get-pip test sanity sanity-latest units units-latest lint changelog-lint \
+        build install-check simulator-test clean distclean constraints
+
+help:
+	@echo "make test           the whole suite (what CI runs)"
+	@echo "make venv           create/update .venv (ansible-core 2.19, Python 3.11) - idempotent"
+	@echo "make sanity units   ansible-test sanity / units on ansible-core 2.19"
+	@echo "make sanity-latest units-latest   the same on ansible-core 2.21 (Python $(notdir $(PYTHON_LATEST)))"
+	@echo "make lint           ansible-lint (production profile)"
+	@echo "make changelog-lint antsibull-changelog lint"
+	@echo "make build          build the collection tarball and install it from the tarball"
+	@echo "make simulator-test the simulated Windows host's own tests"
+	@echo "make clean          remove build products (keeps the venvs)"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Toolchain
+
+$(VENV)/.stamp: requirements/dev.txt $(CONSTRAINTS)
+	@test -n "$(PYTHON_DEFAULT)" || { echo "No real Python 3.11 interpreter found (looked in $(PYENV_ROOT)/versions and /usr/bin)"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON_DEFAULT) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements/dev.txt -c $(CONSTRAINTS)
+	touch $@
+
+$(VENV_LATEST)/.stamp: requirements/latest.txt $(CONSTRAINTS)
+	@test -n "$(PYTHON_LATEST)" || { echo "No real Python 3.12/3.13 interpreter found for ansible-core 2.21"; exit 1; }
+	test -x $(VENV_LATEST)/bin/python || $(PYTHON_LATEST) -m venv $(VENV_LATEST)
+	$(VENV_LATEST)/bin/python -m pip install $(PIP_FLAGS) -r requirements/latest.txt -c $(CONSTRAINTS)
+	touch $@
+
+venv: $(VENV)/.stamp
+venv-latest: $(VENV_LATEST)/.stamp
+
+# A folder of symlinks to the real interpreters, put first on PATH for ansible-test.
+pybin:
+	@mkdir -p $(PYBIN)
+	@for v in $(TARGET_PYTHONS); do \
+	  real=$$(ls -1 $(PYENV_ROOT)/versions/$$v.*/bin/python$$v /usr/bin/python$$v 2>/dev/null | head -n 1 || true); \
+	  if [ -n "$$real" ]; then ln -sfn "$$real" $(PYBIN)/python$$v; else rm -f $(PYBIN)/python$$v; fi; \
+	done
+	@echo "interpreters for ansible-test: $$(ls $(PYBIN) | tr '\n' ' ')"
+
+get-pip:
+	@mkdir -p $(GET_PIP_CACHE)
+	@for v in $(GET_PIP_VERSIONS); do cp tools/get_pip_standin.py $(GET_PIP_CACHE)/get_pip_$$v.py; done
+
+# Copy the work tree (tracked and untracked-but-not-ignored files) to the ansible_collections path. The previous
+# copy's tests/output is kept: ansible-test's --venv virtualenvs live there and make warm runs fast. The copy gets a
+# git repository of its own (nothing committed): ansible-test lists files with `git ls-files --others`, and would
+# otherwise find the outer repository, where build/ is ignored, and skip every target.
+tree:
+	@mkdir -p $(COLL)
+	@find $(COLL) -mindepth 1 -maxdepth 1 ! -name tests ! -name .git -exec rm -rf {} +
+	@test -d $(COLL)/.git || git -C $(COLL) init -q
+	@if [ -d $(COLL)/tests ]; then find $(COLL)/tests -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +; fi
+	@git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done \
+	  | tar --null -T - -cf - | tar -xf - -C $(COLL)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tests
+
+test: sanity units sanity-latest units-latest lint changelog-lint build simulator-test
+	@echo "make test: all parts passed"
+
+sanity: venv pybin get-pip tree
+	cd $(COLL) && PATH=$(TEST_PATH) ansible-test sanity $(ANSIBLE_TEST_FLAGS)
+
+sanity-latest: venv-latest pybin get-pip tree
+	cd $(COLL) && PATH=$(TEST_PATH_LATEST) ansible-test sanity $(ANSIBLE_TEST_FLAGS)
+
+units: venv pybin get-pip tree
+	cd $(COLL) && PATH=$(TEST_PATH) ansible-test units $(ANSIBLE_TEST_FLAGS)
+
+units-latest: venv-latest pybin get-pip tree
+	cd $(COLL) && PATH=$(TEST_PATH_LATEST) ansible-test units $(ANSIBLE_TEST_FLAGS)
+
+lint: venv
+	PATH=$(VENV)/bin:$(PATH) ansible-lint --offline
+
+changelog-lint: venv
+	$(VENV)/bin/antsibull-changelog lint
+
+# Build the tarball, install it from the tarball into a private path and check that ansible-doc sees the plugins.
+build: venv
+	rm -rf $(DIST) $(INSTALLED)
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(DIST)
+	$(VENV)/bin/ansible-galaxy collection install --force -p $(INSTALLED) $(DIST)/portscale-tcpip-$(VERSION).tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python tools/check_installed.py $(DIST)/portscale-tcpip-$(VERSION).tar.gz
+
+simulator-test: venv
+	@if [ -d tests/simulator/tests ]; then \
+	  PYTHONPATH=$(ROOT)/tests $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/simulator/tests; \
+	else echo "no simulator tests yet"; fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# Housekeeping
+
+constraints: venv
+	{ echo "# Exact versions for every Python package the toolchain installs (both controllers share it)."; \
+	  echo "# Regenerate with: make constraints (then review the diff)."; \
+	  $(VENV)/bin/python -m pip freeze | grep -v -i '^ansible-core=='; } > $(CONSTRAINTS)
+
+clean:
+	rm -rf $(BUILD) tests/output
+
+distclean: clean
+	rm -rf $(VENV) $(VENV_LATEST)

@@ -1,0 +1,50 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check a built collection tarball and its installed copy (run with ANSIBLE_COLLECTIONS_PATH set).
+
+1. the tarball holds no build products (venvs, ansible-test output, caches, the build folder);
+2. every module and filter in the source tree is listed by ``ansible-doc -l`` from the installed copy,
+   and each one's documentation renders.
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+import tarfile
+
+FORBIDDEN_PARTS = {".venv", ".venv-latest", "build", "output", "__pycache__", ".pytest_cache", ".git", ".ci", "tools"}
+SOURCE = pathlib.Path(__file__).resolve().parent.parent
+
+
+def plugin_names(kind):
+    folder = SOURCE / "plugins" / kind
+    return sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__") if folder.is_dir() else []
+
+
+def ansible_doc(*args):
+    bindir = os.path.dirname(sys.executable)
+    result = subprocess.run([os.path.join(bindir, "ansible-doc"), *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"ansible-doc {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result.stdout
+
+
+def main(tarball):
+    with tarfile.open(tarball) as archive:
+        leaked = [n for n in archive.getnames() if FORBIDDEN_PARTS & set(pathlib.PurePosixPath(n).parts)]
+    if leaked:
+        sys.exit(f"{tarball} ships files that build_ignore should exclude: {leaked[:10]}")
+    for kind, doc_type in (("modules", "module"), ("filter", "filter")):
+        expected = plugin_names(kind)
+        listing = ansible_doc("-t", doc_type, "-l", "portscale.tcpip")
+        missing = [name for name in expected if f"portscale.tcpip.{name}" not in listing]
+        if missing:
+            sys.exit(f"ansible-doc -t {doc_type} -l does not list {missing} from the installed collection:\n{listing}")
+        for name in expected:
+            ansible_doc("-t", doc_type, f"portscale.tcpip.{name}")
+        print(f"installed copy: {len(expected)} {kind} plugin(s) listed and documented")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
