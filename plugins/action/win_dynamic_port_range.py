@@ -1,0 +1,15 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for portscale.tcpip.win_dynamic_port_range (documented in plugins/modules/win_dynamic_port_range.py)."""
+
+from __future__ import annotations
+
+from ansible_collections.portscale.tcpip.plugins.modules.win_dynamic_port_range import DOCUMENTATION
+from ansible_collections.portscale.tcpip.plugins.plugin_utils import dynamic_range
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import ConfigurationAction
+
+
+class ActionModule(ConfigurationAction):
+    DOCUMENTATION = DOCUMENTATION
+    ENGINE = dynamic_range
+    MUTUALLY_EXCLUSIVE = (("count", "end"),)

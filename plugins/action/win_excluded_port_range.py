@@ -1,0 +1,14 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for portscale.tcpip.win_excluded_port_range (documented in plugins/modules/win_excluded_port_range.py)."""
+
+from __future__ import annotations
+
+from ansible_collections.portscale.tcpip.plugins.modules.win_excluded_port_range import DOCUMENTATION
+from ansible_collections.portscale.tcpip.plugins.plugin_utils import excluded_ranges
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import ConfigurationAction
+
+
+class ActionModule(ConfigurationAction):
+    DOCUMENTATION = DOCUMENTATION
+    ENGINE = excluded_ranges

@@ -1,0 +1,84 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Ansible glue every portscale.tcpip action plugin shares (kept thin: the logic lives in plain functions).
+
+* arguments are validated against the spec derived from the module stub's DOCUMENTATION, before any remote call;
+* scripts go to the host through the task's own connection as ``PowerShell -EncodedCommand`` (the way
+  ansible.windows' reboot action does it), which the winrm, psrp and ssh+powershell connections all accept;
+* connection problems propagate as Ansible connection errors, so the host shows as unreachable, not failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import typing as t
+
+from ansible.plugins.action import ActionBase
+
+from .argspec import argument_spec_from_doc
+from .converge import ConvergeFailed, converge
+from .remote import RemoteError
+from .tcpip import TcpipValueError
+
+NOTHING_CHANGED = "Nothing was changed."
+# The exact prefix ansible-core's winrm and psrp connections recognise as "already encoded, run as is".
+POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
+
+
+def encode_powershell(script: str) -> str:
+    return POWERSHELL_PREFIX + base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+class PortscaleAction(ActionBase):
+    """Subclasses set DOCUMENTATION (the stub's) and implement ``run_engine``."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = True
+    _supports_check_mode = True
+    _supports_async = False
+
+    DOCUMENTATION: str = ""
+    MUTUALLY_EXCLUSIVE: t.Sequence[t.Sequence[str]] = ()
+
+    def run_engine(self, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
+        raise NotImplementedError
+
+    def execute_script(self, script: str) -> tuple[int, str, str]:
+        """Run a PowerShell script as one command execution; return (rc, stdout, stderr)."""
+        res = self._low_level_execute_command(encode_powershell(script), sudoable=False)
+        return res.get("rc", -1), res.get("stdout", ""), res.get("stderr", "")
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        _dummy, args = self.validate_argument_spec(
+            argument_spec=argument_spec_from_doc(self.DOCUMENTATION),
+            mutually_exclusive=[list(group) for group in self.MUTUALLY_EXCLUSIVE],
+        )
+        try:
+            result.update(self.run_engine(dict(args), bool(self._task.check_mode)))
+        except TcpipValueError as error:
+            result.update(failed=True, changed=False, msg=f"{error}. {NOTHING_CHANGED}")
+        except ConvergeFailed as error:
+            result.update(error.result)
+            result.update(failed=True, msg=str(error))
+        except RemoteError as error:
+            result.update(failed=True, changed=False, rc=error.rc, stdout=error.stdout, stderr=error.stderr,
+                          msg=f"{error} {NOTHING_CHANGED}")
+        return result
+
+
+class ConfigurationAction(PortscaleAction):
+    """A configuration module: ENGINE is a plugin_utils module with request_from_args(), plan() and observe()."""
+
+    ENGINE: t.Any = None
+
+    def run_engine(self, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
+        request = self.ENGINE.request_from_args(args)
+        return converge(
+            self.execute_script,
+            request.snapshot_request(),
+            lambda snapshot: self.ENGINE.plan(request, snapshot),
+            lambda snapshot: self.ENGINE.observe(request, snapshot),
+            check_mode,
+        )

@@ -1,0 +1,31 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Derive an action plugin's argument spec from its module stub's DOCUMENTATION.
+
+The options are written once, in the stub that ansible-doc shows; the action plugin validates task
+arguments against the spec computed here. ansible-test does not compare docs with an action plugin's
+arguments, so this is also what keeps the two from drifting apart.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import yaml
+
+# Documentation keys that carry over to an argument spec under the same name.
+_SPEC_KEYS = ("type", "default", "choices", "elements", "required", "aliases", "no_log")
+
+
+def _option_spec(doc_option: dict[str, t.Any]) -> dict[str, t.Any]:
+    spec = {key: doc_option[key] for key in _SPEC_KEYS if key in doc_option}
+    spec.setdefault("type", "str")
+    if "suboptions" in doc_option:
+        spec["options"] = {name: _option_spec(sub) for name, sub in doc_option["suboptions"].items()}
+    return spec
+
+
+def argument_spec_from_doc(documentation: str) -> dict[str, dict[str, t.Any]]:
+    """Return ``{option: spec}`` for the ``options`` of a module's DOCUMENTATION YAML."""
+    doc = yaml.safe_load(documentation)
+    return {name: _option_spec(option) for name, option in (doc.get("options") or {}).items()}

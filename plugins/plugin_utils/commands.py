@@ -1,0 +1,132 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The only native commands the collection sends to a host, built from validated integers and fixed words.
+
+Nothing a user types is ever placed in a command: every builder checks its inputs against closed sets and
+integer bounds, and ``NativeCommand`` checks every token once more against a strict character set, so a
+bug in a caller cannot turn into an injection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from .tcpip import IP_VERSIONS, PORT_MAX, PORT_MIN, PROTOCOLS, PortRange
+
+TCPIP_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"
+OS_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+TCPIP_DWORD_VALUES = ("MaxUserPort", "TcpTimedWaitDelay")
+STORES = ("active", "persistent")
+NETSTAT_PROTOCOLS = ("tcp", "tcpv6", "udp", "udpv6")
+
+# Letters, digits and the punctuation netsh/reg/netstat arguments need; a single space only inside the fixed
+# registry path above (rendered in single quotes). No quotes, $, backtick, ;, |, &, parentheses or braces.
+_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9=_.:\\/-]+( [A-Za-z0-9=_.:\\/-]+)?$")
+
+
+class UnsafeCommandError(ValueError):
+    """A command token outside the fixed vocabulary (a bug in the caller, never user input)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NativeCommand:
+    """One native program invocation. ``writes`` marks commands that change the host."""
+
+    argv: tuple[str, ...]
+    writes: bool = False
+
+    def __post_init__(self) -> None:
+        for token in self.argv:
+            if not _SAFE_TOKEN.match(token):
+                raise UnsafeCommandError(f"refusing to build a command with token {token!r}")
+
+    def powershell(self) -> str:
+        """The PowerShell statement that runs it (the call operator, tokens with a space single-quoted)."""
+        return "& " + " ".join(f"'{t}'" if " " in t else t for t in self.argv)
+
+    def __str__(self) -> str:
+        return " ".join(f'"{t}"' if " " in t else t for t in self.argv)
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise UnsafeCommandError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _check_port_range(port_range: PortRange) -> PortRange:
+    if not isinstance(port_range.start, int) or not isinstance(port_range.count, int) or isinstance(port_range.start, bool):
+        raise UnsafeCommandError(f"port range must hold integers, got {port_range!r}")
+    if port_range.start < PORT_MIN or port_range.count < 1 or port_range.end > PORT_MAX:
+        raise UnsafeCommandError(f"port range {port_range} is outside {PORT_MIN}-{PORT_MAX}")
+    return port_range
+
+
+def show_dynamic_range(ip_version: str, protocol: str) -> NativeCommand:
+    return NativeCommand(("netsh", "int", _check_choice("ip_version", ip_version, IP_VERSIONS), "show", "dynamicport",
+                          _check_choice("protocol", protocol, PROTOCOLS)))
+
+
+def set_dynamic_range(ip_version: str, protocol: str, port_range: PortRange, store: str = "persistent") -> NativeCommand:
+    _check_port_range(port_range)
+    return NativeCommand(
+        ("netsh", "int", _check_choice("ip_version", ip_version, IP_VERSIONS), "set", "dynamicport",
+         _check_choice("protocol", protocol, PROTOCOLS), f"start={port_range.start}", f"num={port_range.count}",
+         f"store={_check_choice('store', store, STORES)}"),
+        writes=True,
+    )
+
+
+def show_excluded_ranges(ip_version: str, protocol: str) -> NativeCommand:
+    return NativeCommand(("netsh", "int", _check_choice("ip_version", ip_version, IP_VERSIONS), "show", "excludedportrange",
+                          f"protocol={_check_choice('protocol', protocol, PROTOCOLS)}"))
+
+
+def _change_excluded_range(verb: str, ip_version: str, protocol: str, port_range: PortRange, store: str) -> NativeCommand:
+    _check_port_range(port_range)
+    return NativeCommand(
+        ("netsh", "int", _check_choice("ip_version", ip_version, IP_VERSIONS), verb, "excludedportrange",
+         f"protocol={_check_choice('protocol', protocol, PROTOCOLS)}", f"startport={port_range.start}",
+         f"numberofports={port_range.count}", f"store={_check_choice('store', store, STORES)}"),
+        writes=True,
+    )
+
+
+def add_excluded_range(ip_version: str, protocol: str, port_range: PortRange, store: str = "persistent") -> NativeCommand:
+    return _change_excluded_range("add", ip_version, protocol, port_range, store)
+
+
+def delete_excluded_range(ip_version: str, protocol: str, port_range: PortRange, store: str = "persistent") -> NativeCommand:
+    return _change_excluded_range("delete", ip_version, protocol, port_range, store)
+
+
+def query_tcpip_parameters() -> NativeCommand:
+    return NativeCommand(("reg", "query", TCPIP_KEY))
+
+
+def query_os_build() -> NativeCommand:
+    return NativeCommand(("reg", "query", OS_VERSION_KEY, "/v", "CurrentBuildNumber"))
+
+
+def set_tcpip_dword(name: str, value: int) -> NativeCommand:
+    _check_choice("value name", name, TCPIP_DWORD_VALUES)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
+        raise UnsafeCommandError(f"a REG_DWORD holds 0-4294967295, got {value!r}")
+    return NativeCommand(("reg", "add", TCPIP_KEY, "/v", name, "/t", "REG_DWORD", "/d", str(value), "/f"), writes=True)
+
+
+def delete_tcpip_value(name: str) -> NativeCommand:
+    return NativeCommand(("reg", "delete", TCPIP_KEY, "/v", _check_choice("value name", name, TCPIP_DWORD_VALUES), "/f"),
+                         writes=True)
+
+
+def netstat(protocol: str | None = None) -> NativeCommand:
+    """``netstat -ano`` (every protocol and IP version) or limited with ``-p``."""
+    if protocol is None:
+        return NativeCommand(("netstat", "-ano"))
+    return NativeCommand(("netstat", "-ano", "-p", _check_choice("protocol", protocol, NETSTAT_PROTOCOLS)))
+
+
+def winnat(action: str) -> NativeCommand:
+    return NativeCommand(("net", _check_choice("action", action, ("stop", "start")), "winnat"), writes=True)

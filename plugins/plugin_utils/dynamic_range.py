@@ -1,0 +1,91 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_dynamic_port_range: desired state from task arguments, and the plan that reaches it."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from . import commands
+from .converge import Plan
+from .findings import configuration_findings
+from .snapshot import Combo, HostSnapshot, SnapshotRequest, combo_key
+from .tcpip import DEFAULT_DYNAMIC_COUNT, DEFAULT_DYNAMIC_START, PortRange, TcpipValueError, dynamic_range_to_set
+
+GUARD_CHOICES = ("warn", "fail", "ignore")
+
+
+class LegacyHostError(TcpipValueError):
+    """The host has no netsh dynamic port range (Windows Server 2003 and older)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DynamicRangeRequest:
+    port_range: PortRange
+    combos: tuple[Combo, ...]
+    store: str
+    listener_guard: str
+
+    def snapshot_request(self) -> SnapshotRequest:
+        return SnapshotRequest(combos=self.combos, exclusions=True, netstat=self.listener_guard != "ignore")
+
+
+def request_from_args(args: dict[str, t.Any]) -> DynamicRangeRequest:
+    if args["state"] == "default":
+        given = [name for name in ("start", "count", "end") if args.get(name) is not None]
+        if given:
+            raise TcpipValueError(given[0], args[given[0]], "state=default restores 49152/16384; do not give start, count or end")
+        port_range = PortRange(DEFAULT_DYNAMIC_START, DEFAULT_DYNAMIC_COUNT)
+    else:
+        if args.get("start") is None:
+            raise TcpipValueError("start", None, "state=present needs start, and one of count and end")
+        port_range = dynamic_range_to_set(args["start"], args.get("count"), args.get("end"))
+    if not args["ip_versions"] or not args["protocols"]:
+        raise TcpipValueError("ip_versions/protocols", (args["ip_versions"], args["protocols"]), "name at least one of each")
+    combos = tuple((ip, proto) for ip in dict.fromkeys(args["ip_versions"]) for proto in dict.fromkeys(args["protocols"]))
+    return DynamicRangeRequest(port_range, combos, args["store"], args["listener_guard"])
+
+
+def view(snapshot: HostSnapshot, combos: t.Sequence[Combo]) -> dict[str, t.Any]:
+    return {combo_key(c): {"start": r.start, "count": r.count, "end": r.end} for c in combos for r in [snapshot.ranges[c]]}
+
+
+def _listeners_newly_covered(request: DynamicRangeRequest, snapshot: HostSnapshot, changing: t.Sequence[Combo]) -> dict[str, list[int]]:
+    """Ports that services listen on (TCP) or have bound (UDP) that the new range covers and the old one did not."""
+    covered: dict[str, set[int]] = {}
+    for conn in snapshot.connections or ():
+        combo = (f"ipv{conn.ip_version}", conn.protocol.lower())
+        listening = conn.is_listener if conn.protocol.upper() == "TCP" else True
+        if combo in changing and listening and conn.local_port in request.port_range and conn.local_port not in snapshot.ranges[combo]:
+            covered.setdefault(combo_key(combo), set()).add(conn.local_port)
+    return {key: sorted(ports) for key, ports in covered.items()}
+
+
+def plan(request: DynamicRangeRequest, snapshot: HostSnapshot) -> Plan:
+    if not snapshot.has_dynamicport:
+        raise LegacyHostError(
+            "host", f"Windows build {snapshot.os_build}",
+            "this Windows version has no netsh dynamic port range; MaxUserPort sets its TCP range (1025..MaxUserPort): "
+            "use portscale.tcpip.win_tcpip_parameters")
+    changing = [c for c in request.combos if snapshot.ranges[c] != request.port_range]
+    desired = {combo_key(c): {"start": request.port_range.start, "count": request.port_range.count, "end": request.port_range.end}
+               for c in request.combos}
+    result = Plan(before=view(snapshot, request.combos), after=desired,
+                  commands=[commands.set_dynamic_range(ip, proto, request.port_range, request.store) for ip, proto in changing])
+    result.warnings = [f.message for f in configuration_findings(snapshot)]
+    covered = _listeners_newly_covered(request, snapshot, changing)
+    result.extra["listeners_in_new_range"] = covered
+    if covered:
+        text = "; ".join(f"{key}: {', '.join(map(str, ports[:20]))}{' ...' if len(ports) > 20 else ''}" for key, ports in covered.items())
+        message = (f"the new range {request.port_range} covers ports that services on the host listen on ({text}); "
+                   "Windows may hand those ports to outbound connections while the service is stopped")
+        if request.listener_guard == "fail":
+            raise TcpipValueError("listener_guard", "fail", message)
+        result.warnings.append(message[0].upper() + message[1:] + ".")
+    return result
+
+
+def observe(request: DynamicRangeRequest, snapshot: HostSnapshot) -> dict[str, t.Any]:
+    """The managed state in the shape of ``Plan.before``/``after``: what verification compares."""
+    return view(snapshot, request.combos)

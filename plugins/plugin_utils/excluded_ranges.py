@@ -1,0 +1,162 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_excluded_port_range: administered exclusions (the ``*`` rows) as desired state (WINDOWS-FACTS §3).
+
+Only administered rows are ours. Rows without ``*`` are Hyper-V/WinNAT/HNS reservations or HTTP.sys
+registrations: they are reported, never deleted, and an add that overlaps one can only succeed while WinNAT is
+stopped (``net stop winnat`` / add / ``net start winnat``, the documented workaround), which the user must allow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from . import commands
+from .converge import Plan
+from .findings import configuration_findings, is_winnat_block
+from .snapshot import Combo, Exclusion, HostSnapshot, SnapshotRequest, combo_key
+from .tcpip import PORT_MAX, PORT_MIN, PortRange, TcpipValueError, to_int
+
+
+@dataclasses.dataclass(frozen=True)
+class ExclusionRequest:
+    ranges: tuple[PortRange, ...]
+    combos: tuple[Combo, ...]
+    state: str          # present | absent
+    purge: bool
+    store: str
+    winnat_restart: bool
+
+    def snapshot_request(self) -> SnapshotRequest:
+        # netstat only to explain an add that Windows refuses because a port is in use.
+        return SnapshotRequest(combos=self.combos, exclusions=True, netstat=self.state == "present" and bool(self.ranges))
+
+
+def _range_from_item(index: int, item: dict[str, t.Any]) -> PortRange:
+    name = f"ranges[{index}]"
+    if item.get("start") is None or (item.get("count") is None) == (item.get("end") is None):
+        raise TcpipValueError(name, item, "give start and exactly one of count and end")
+    start = to_int(f"{name}.start", item["start"])
+    if item.get("end") is not None:
+        last = to_int(f"{name}.end", item["end"])
+    else:
+        count = to_int(f"{name}.count", item["count"])
+        if count < 1:
+            raise TcpipValueError(f"{name}.count", item["count"], "an exclusion holds at least 1 port")
+        last = start + count - 1
+    if not PORT_MIN <= start <= PORT_MAX or not PORT_MIN <= last <= PORT_MAX:
+        raise TcpipValueError(name, item, f"excluded ports must lie within {PORT_MIN}-{PORT_MAX}")
+    if last < start:
+        raise TcpipValueError(f"{name}.end", item["end"], f"the end port must not be below start ({start})")
+    return PortRange.from_bounds(start, last)
+
+
+def request_from_args(args: dict[str, t.Any]) -> ExclusionRequest:
+    ranges = tuple(_range_from_item(i, item) for i, item in enumerate(args["ranges"] or []))
+    for i, first in enumerate(ranges):
+        for second in ranges[i + 1:]:
+            if first.overlap(second):
+                raise TcpipValueError("ranges", [str(first), str(second)], "listed ranges must not overlap each other")
+    if args["state"] == "absent" and args["purge"]:
+        raise TcpipValueError("purge", True, "purge only applies to state=present")
+    if not ranges and not (args["state"] == "present" and args["purge"]):
+        raise TcpipValueError("ranges", [], "list at least one range (an empty list is only meaningful with purge=true)")
+    if not args["ip_versions"] or not args["protocols"]:
+        raise TcpipValueError("ip_versions/protocols", (args["ip_versions"], args["protocols"]), "name at least one of each")
+    combos = tuple((ip, proto) for ip in dict.fromkeys(args["ip_versions"]) for proto in dict.fromkeys(args["protocols"]))
+    return ExclusionRequest(ranges, combos, args["state"], args["purge"], args["store"], args["winnat_restart"])
+
+
+def _as_dict(port_range: PortRange) -> dict[str, int]:
+    return {"start": port_range.start, "end": port_range.end, "count": port_range.count}
+
+
+def view(snapshot: HostSnapshot, combos: t.Sequence[Combo]) -> dict[str, list[dict[str, int]]]:
+    return {combo_key(c): [_as_dict(e.range) for e in snapshot.exclusions[c] if e.administered] for c in combos}
+
+
+def system_rows(snapshot: HostSnapshot, combos: t.Sequence[Combo]) -> dict[str, list[dict[str, int]]]:
+    return {combo_key(c): [_as_dict(e.range) for e in snapshot.exclusions[c] if not e.administered] for c in combos}
+
+
+def _desired_rows(request: ExclusionRequest, current: tuple[Exclusion, ...]) -> list[PortRange]:
+    administered = [e.range for e in current if e.administered]
+    if request.state == "absent":
+        return [r for r in administered if r not in request.ranges]
+    kept = [] if request.purge else [r for r in administered if r not in request.ranges]
+    return sorted(kept + list(request.ranges))
+
+
+def _check_conflicts(request: ExclusionRequest, combo: Combo, current: tuple[Exclusion, ...], removing: list[PortRange]) -> None:
+    name = combo_key(combo)
+    for wanted in request.ranges:
+        for row in current:
+            if row.range == wanted or not row.range.overlap(wanted):
+                continue
+            if request.state == "absent" and not row.administered:
+                raise TcpipValueError("ranges", str(wanted), f"{name}: {row.range} is a Hyper-V/WinNAT or system reservation (no *); "
+                                      "Windows manages it and it cannot be removed")
+            if request.state == "present" and row.administered and row.range not in removing:
+                raise TcpipValueError("ranges", str(wanted), f"{name}: it overlaps the administered exclusion {row.range}; "
+                                      "remove that one first, or set purge=true")
+        if request.state == "absent" and any(r.range == wanted and not r.administered for r in current):
+            raise TcpipValueError("ranges", str(wanted), f"{name}: {wanted} is a Hyper-V/WinNAT or system reservation (no *); "
+                                  "Windows manages it and it cannot be removed")
+
+
+def plan(request: ExclusionRequest, snapshot: HostSnapshot) -> Plan:
+    if not snapshot.has_dynamicport:
+        raise TcpipValueError("host", f"Windows build {snapshot.os_build}", "this Windows version has no netsh excluded port ranges")
+    before = view(snapshot, request.combos)
+    after: dict[str, list[dict[str, int]]] = {}
+    removals: list[commands.NativeCommand] = []
+    additions: list[commands.NativeCommand] = []
+    overlaps_system: list[str] = []
+    for combo in request.combos:
+        current = snapshot.exclusions[combo]
+        desired = _desired_rows(request, current)
+        after[combo_key(combo)] = [_as_dict(r) for r in desired]
+        have = [e.range for e in current if e.administered]
+        removing = [r for r in have if r not in desired]
+        adding = [r for r in desired if r not in have]
+        _check_conflicts(request, combo, current, removing)
+        removals += [commands.delete_excluded_range(combo[0], combo[1], r, request.store) for r in removing]
+        additions += [commands.add_excluded_range(combo[0], combo[1], r, request.store) for r in adding]
+        held = [(r, row) for r in adding for row in current if not row.administered and r.overlap(row.range)]
+        fixed = [f"{combo_key(combo)} {r} overlaps {row.range}" for r, row in held if not is_winnat_block(row)]
+        if fixed:
+            raise TcpipValueError("ranges", fixed, "those ports are a system reservation (an HTTP.sys/WinRM URL registration or "
+                                  "similar, not WinNAT); Windows manages it, so pick ports outside it")
+        overlaps_system += [f"{combo_key(combo)} {r} overlaps {row.range}" for r, row in held]
+    if overlaps_system and not request.winnat_restart:
+        raise TcpipValueError("ranges", overlaps_system, "Windows refuses to exclude ports held by a Hyper-V/WinNAT reservation; "
+                              "set winnat_restart=true to stop the winnat service around the change (it is always started again)")
+    cmds = removals + additions
+    if overlaps_system:
+        cmds = [commands.winnat("stop")] + cmds + [commands.winnat("start")]
+    result = Plan(before=before, after=after, commands=cmds)
+    result.extra["system_reservations"] = system_rows(snapshot, request.combos)
+    result.extra["ports_in_use"] = _ports_in_use(request, snapshot)
+    if additions:
+        busy = "; ".join(f"{key}: {', '.join(map(str, ports[:20]))}" for key, ports in result.extra["ports_in_use"].items())
+        result.refusal_hint = ("Windows refuses to exclude a port that is in use (bound or listening) or held by a Hyper-V/WinNAT "
+                               "reservation: stop the service that holds it, or pick another range, then retry."
+                               + (f" Ports in use in the requested ranges when the task started: {busy}." if busy else ""))
+    result.warnings = [f.message for f in configuration_findings(snapshot)]
+    return result
+
+
+def _ports_in_use(request: ExclusionRequest, snapshot: HostSnapshot) -> dict[str, list[int]]:
+    """Ports inside the requested ranges that connections or listeners hold: Windows refuses to exclude those."""
+    busy: dict[str, set[int]] = {}
+    for conn in snapshot.connections or ():
+        combo = (f"ipv{conn.ip_version}", conn.protocol.lower())
+        if combo in request.combos and any(conn.local_port in r for r in request.ranges):
+            busy.setdefault(combo_key(combo), set()).add(conn.local_port)
+    return {key: sorted(ports) for key, ports in busy.items()}
+
+
+def observe(request: ExclusionRequest, snapshot: HostSnapshot) -> dict[str, t.Any]:
+    """The managed state in the shape of ``Plan.before``/``after``: what verification compares."""
+    return view(snapshot, request.combos)

@@ -1,0 +1,39 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Locale-independent parsers for the output of netsh, reg and netstat.
+
+They read numbers and structural markers (dash lines, ``*``, ``HKEY_``, ``REG_`` types, protocol tokens,
+address:port), never localized words, and raise :class:`ParseError` for text that does not have the expected shape.
+One module per command; this package re-exports the public names.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.dynamic_port_range import (
+    ParsedDynamicPortRange,
+    parse_dynamic_port_range,
+)
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.errors import ParseError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.excluded_port_ranges import (
+    ParsedExclusion,
+    parse_excluded_port_ranges,
+)
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.netstat import ParsedConnection, parse_netstat
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.reg_query import (
+    ParsedRegistryValue,
+    find_registry_value,
+    parse_reg_query,
+)
+
+__all__ = [
+    "ParseError",
+    "ParsedConnection",
+    "ParsedDynamicPortRange",
+    "ParsedExclusion",
+    "ParsedRegistryValue",
+    "find_registry_value",
+    "parse_dynamic_port_range",
+    "parse_excluded_port_ranges",
+    "parse_netstat",
+    "parse_reg_query",
+]

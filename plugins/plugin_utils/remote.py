@@ -1,0 +1,104 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The wire contract: many native commands in one PowerShell batch, one command execution on the host.
+
+Over WinRM every command execution costs a whole shell lifecycle (five or more HTTP requests), so a module
+sends all its reads as one batch, and all its writes plus the reads that verify them as a second one.
+
+The batch runs each command with ``2>&1`` (so its stderr lands in order with its stdout) and then prints a
+marker line holding a random per-batch nonce, the command's index and ``$LASTEXITCODE``. The controller splits
+the output on those markers: it learns each command's output and exit code without reading a single word of
+the (localized) text. The envelope stays Windows PowerShell 5.1-safe: no ``$ErrorActionPreference = 'Stop'``
+(in 5.1 it turns a native program's stderr into a terminating error under ``2>&1``), no PowerShell 7 syntax.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+import typing as t
+
+from .commands import NativeCommand
+
+MARKER_PREFIX = "__PORTSCALE"
+_NONCE = re.compile(r"^[0-9a-f]{16}$")
+
+
+class RemoteError(Exception):
+    """The host answered something the contract does not allow (missing markers, PowerShell errors, ...)."""
+
+    def __init__(self, message: str, rc: int | None = None, stdout: str = "", stderr: str = "",
+                 outputs: t.Sequence[CommandOutput] = ()) -> None:
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.outputs = tuple(outputs)  # the commands that did run, so a caller can say exactly what changed
+        super().__init__(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandOutput:
+    """What one command of a batch printed (stdout and stderr merged, CRLF kept) and its exit code."""
+
+    command: NativeCommand
+    exit_code: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def describe(self) -> str:
+        text = self.output.strip() or "(no output)"
+        return f"'{self.command}' exited {self.exit_code}: {text}"
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+def build_batch(commands: t.Sequence[NativeCommand], nonce: str) -> str:
+    """The PowerShell script for ``commands``; one statement per line."""
+    if not _NONCE.match(nonce):
+        raise ValueError("nonce must be 16 lower-case hex digits")
+    if not commands:
+        raise ValueError("a batch needs at least one command")
+    lines = ["$ProgressPreference = 'SilentlyContinue'"]
+    for index, command in enumerate(commands):
+        lines.append(f"{command.powershell()} 2>&1")
+        lines.append(f'Write-Output "{MARKER_PREFIX}_{nonce}_{index}_$LASTEXITCODE"')
+    return "\n".join(lines) + "\n"
+
+
+def split_batch_output(commands: t.Sequence[NativeCommand], nonce: str, rc: int, stdout: str, stderr: str) -> list[CommandOutput]:
+    """Cut the batch's stdout into one ``CommandOutput`` per command, checking order and completeness."""
+    marker = re.compile(rf"^{MARKER_PREFIX}_{nonce}_(\d+)_(-?\d+)\r?$")
+    results: list[CommandOutput] = []
+    pending: list[str] = []
+    for line in stdout.splitlines(keepends=True):
+        found = marker.match(line.rstrip("\n"))
+        if not found:
+            pending.append(line)
+            continue
+        index, exit_code = int(found.group(1)), int(found.group(2))
+        if index != len(results) or index >= len(commands):
+            raise RemoteError(f"batch output is out of order: marker {index} after {len(results)} command(s)", rc, stdout, stderr)
+        results.append(CommandOutput(commands[index], exit_code, "".join(pending)))
+        pending = []
+    if len(results) != len(commands):
+        ran = len(results)
+        raise RemoteError(
+            f"the host ran {ran} of {len(commands)} command(s) and stopped before '{commands[ran]}' "
+            f"(powershell exit code {rc})", rc, stdout, stderr, results)
+    if stderr.strip():
+        # Every native command's stderr is merged into stdout, so anything here is PowerShell itself complaining.
+        raise RemoteError(f"PowerShell reported errors while running the batch: {stderr.strip()}", rc, stdout, stderr, results)
+    return results
+
+
+def run_batch(execute: t.Callable[[str], tuple[int, str, str]], commands: t.Sequence[NativeCommand]) -> list[CommandOutput]:
+    """Run ``commands`` as one command execution through ``execute(script) -> (rc, stdout, stderr)``."""
+    nonce = new_nonce()
+    rc, stdout, stderr = execute(build_batch(commands, nonce))
+    return split_batch_output(commands, nonce, rc, stdout, stderr)

@@ -1,0 +1,119 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_tcpip_parameters: MaxUserPort and TcpTimedWaitDelay under Tcpip\\Parameters (WINDOWS-FACTS §4, §5).
+
+Both values take effect at the next boot. A registry write is visible at once in ``reg query`` but the TCP/IP
+stack only reads the values when it starts, so every change reports ``reboot_required``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from . import commands
+from .converge import Plan
+from .findings import configuration_findings, max_user_port_boot_range
+from .snapshot import ALL_COMBOS, HostSnapshot, SnapshotRequest
+from .tcpip import PortRange, TcpipValueError, to_int
+
+ABSENT = "absent"
+MAX_USER_PORT_LIMITS = (5000, 65534)                    # KB 196271
+TIMED_WAIT_DELAY_LIMITS = (30, 300)                     # Windows 8 / Server 2012 and older
+TIMED_WAIT_DELAY_LIMITS_MODERN = (2, 300)               # Windows 8.1 / Server 2012 R2 (build 9600) and later
+FIRST_SHORT_TIMED_WAIT_BUILD = 9600
+LEGACY_DEFAULT_MAX_USER_PORT = 5000
+LEGACY_RANGE_START = 1025
+# Option name -> registry value name.
+VALUE_NAMES = {"max_user_port": "MaxUserPort", "tcp_timed_wait_delay": "TcpTimedWaitDelay"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ParametersRequest:
+    """Desired value per registry name: an int, ABSENT, or missing (leave alone)."""
+
+    values: dict[str, int | str]
+
+    def snapshot_request(self) -> SnapshotRequest:
+        return SnapshotRequest(combos=ALL_COMBOS, exclusions=True, netstat=False)
+
+
+def _desired(option: str, raw: object, limits: tuple[int, int]) -> int | str:
+    if isinstance(raw, str) and raw.strip().lower() == ABSENT:
+        return ABSENT
+    value = to_int(option, raw)
+    if not limits[0] <= value <= limits[1]:
+        raise TcpipValueError(option, raw, f"valid values are {limits[0]}-{limits[1]}, or '{ABSENT}' to remove the value")
+    return value
+
+
+def request_from_args(args: dict[str, t.Any]) -> ParametersRequest:
+    values: dict[str, int | str] = {}
+    if args.get("max_user_port") is not None:
+        values["MaxUserPort"] = _desired("max_user_port", args["max_user_port"], MAX_USER_PORT_LIMITS)
+    if args.get("tcp_timed_wait_delay") is not None:
+        # The widest valid range here; the host's own limit is checked after reading its build, before any write.
+        values["TcpTimedWaitDelay"] = _desired("tcp_timed_wait_delay", args["tcp_timed_wait_delay"], TIMED_WAIT_DELAY_LIMITS_MODERN)
+    if not values:
+        raise TcpipValueError("max_user_port/tcp_timed_wait_delay", None, "give at least one of them (a value, or 'absent')")
+    return ParametersRequest(values)
+
+
+def timed_wait_delay_limits(os_build: int) -> tuple[int, int]:
+    return TIMED_WAIT_DELAY_LIMITS_MODERN if os_build >= FIRST_SHORT_TIMED_WAIT_BUILD else TIMED_WAIT_DELAY_LIMITS
+
+
+def view(snapshot: HostSnapshot, names: t.Iterable[str]) -> dict[str, int | None]:
+    return {name: snapshot.registry.get(name) for name in names}
+
+
+def boot_effect(snapshot: HostSnapshot, max_user_port: int | None) -> dict[str, t.Any]:
+    """What MaxUserPort does to the TCP range at the next boot, and whether that is still pending."""
+    if not snapshot.has_dynamicport:
+        last = max_user_port or LEGACY_DEFAULT_MAX_USER_PORT
+        boot = PortRange.from_bounds(LEGACY_RANGE_START, last)
+        return {"tcp_range_at_boot": {"start": boot.start, "count": boot.count, "end": boot.end}, "pending": None,
+                "governs": "max_user_port"}
+    if max_user_port is None:
+        return {"tcp_range_at_boot": None, "pending": False, "governs": "netsh"}
+    boot = max_user_port_boot_range(max_user_port)
+    live = [snapshot.ranges[c] for c in ALL_COMBOS if c[1] == "tcp" and c in snapshot.ranges]
+    return {"tcp_range_at_boot": {"start": boot.start, "count": boot.count, "end": boot.end},
+            "pending": any(r != boot for r in live), "governs": "max_user_port"}
+
+
+def plan(request: ParametersRequest, snapshot: HostSnapshot) -> Plan:
+    wanted = request.values.get("TcpTimedWaitDelay")
+    if isinstance(wanted, int):
+        low, high = timed_wait_delay_limits(snapshot.os_build)
+        if not low <= wanted <= high:
+            raise TcpipValueError("tcp_timed_wait_delay", wanted,
+                                  f"Windows build {snapshot.os_build} accepts {low}-{high} seconds (2-300 needs Windows 8.1 / Server 2012 R2)")
+    names = list(request.values)
+    before = view(snapshot, names)
+    after = {name: (None if value == ABSENT else value) for name, value in request.values.items()}
+    cmds = []
+    for name in names:
+        if before[name] == after[name]:
+            continue
+        cmds.append(commands.delete_tcpip_value(name) if after[name] is None else commands.set_tcpip_dword(name, t.cast(int, after[name])))
+    final_max_user_port = after.get("MaxUserPort", snapshot.registry.get("MaxUserPort"))
+    result = Plan(before=before, after=after, commands=cmds, reboot_required=bool(cmds))
+    result.extra["max_user_port_effect"] = boot_effect(snapshot, final_max_user_port)
+    warnings = [f.message for f in configuration_findings(snapshot) if f.code != "max_user_port_rewrites_range"]
+    effect = result.extra["max_user_port_effect"]
+    if effect["governs"] == "max_user_port" and snapshot.has_dynamicport:
+        boot = effect["tcp_range_at_boot"]
+        warnings.append(f"MaxUserPort={final_max_user_port} is set: at the next boot Windows rewrites the TCP dynamic ranges to "
+                        f"{boot['start']}-{boot['end']} ({boot['count']} ports), overriding the netsh range.")
+    elif not snapshot.has_dynamicport:
+        boot = effect["tcp_range_at_boot"]
+        warnings.append(f"Windows build {snapshot.os_build} has no netsh dynamic range: MaxUserPort is the range knob here; "
+                        f"after the next boot outbound TCP ports come from {boot['start']}-{boot['end']}.")
+    result.warnings = warnings
+    return result
+
+
+def observe(request: ParametersRequest, snapshot: HostSnapshot) -> dict[str, t.Any]:
+    """The managed state in the shape of ``Plan.before``/``after``: what verification compares."""
+    return view(snapshot, request.values)
