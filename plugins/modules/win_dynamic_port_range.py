@@ -100,7 +100,7 @@ seealso:
     description: Microsoft's guide to ephemeral port exhaustion, the limits of the range and the netsh commands.
     link: https://learn.microsoft.com/en-us/troubleshoot/windows-client/networking/tcp-ip-port-exhaustion-troubleshooting
 author:
-  - portscale.tcpip contributors
+  - portscale.tcpip contributors (@portscale)
 """
 
 EXAMPLES = r"""

@@ -27,7 +27,7 @@ options:
     description:
       - The port blocks, each with O(ranges[].start) and one of O(ranges[].count) or O(ranges[].end). Ports 1-65535.
       - With O(state=present) they must be administered exclusions afterwards; with O(state=absent) they must not.
-      - A listed block is matched exactly: C(50000-50059) is not the same exclusion as C(50000-50099).
+      - A listed block is matched exactly; C(50000-50059) is not the same exclusion as C(50000-50099).
     type: list
     elements: dict
     default: []
@@ -100,7 +100,7 @@ seealso:
     description: Excluded ports and error 10013 (WSAEACCES).
     link: https://learn.microsoft.com/en-us/troubleshoot/windows-server/networking/error-10013-wsaeacces-is-returned
 author:
-  - portscale.tcpip contributors
+  - portscale.tcpip contributors (@portscale)
 """
 
 EXAMPLES = r"""

@@ -64,7 +64,7 @@ seealso:
     description: Microsoft's description of MaxUserPort and TcpTimedWaitDelay.
     link: https://learn.microsoft.com/en-us/troubleshoot/windows-client/networking/connect-tcp-greater-than-5000-error-wsaenobufs-10055
 author:
-  - portscale.tcpip contributors
+  - portscale.tcpip contributors (@portscale)
 """
 
 EXAMPLES = r"""

@@ -1,0 +1,361 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HostModel: the state of one simulated Windows host and the operations the native commands perform on it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import tempfile
+import time
+import zlib
+
+from . import ports as portmath
+from . import registry as reg
+from . import winnat
+from .load import Placement, parse_load, place_apps, place_system
+from .locales import OEM_CODEPAGES, check_locale
+from .profiles import OsProfile, get_profile
+from .serial import from_jsonable, to_jsonable
+from .state import (
+    DEFAULT_COUNT, DEFAULT_START, DEFAULT_TIME_WAIT, IP_VERSIONS, LEGACY_DEFAULT_MAX_USER_PORT, PROTOCOLS,
+    ConnectionGroup, DynamicRange, EffectiveTcp, Exclusion, InjectedFault, LoadSpec, PortRange, RegistryValue, range_key,
+)
+
+STATE_VERSION = 1
+# FILETIME: 100 ns ticks since 1601-01-01; offset of the Unix epoch.
+_FILETIME_UNIX_EPOCH = 116444736000000000
+# Vista+ MaxUserPort rewrite start port [OBS-M nmap PR #3499: 1024/64511 for 0xfffe]; 2003 starts at 1025 [DOC].
+REWRITE_START = 1024
+LEGACY_START = 1025
+
+
+def _now_filetime() -> int:
+    return _FILETIME_UNIX_EPOCH + int(time.time() * 10_000_000)
+
+
+def _default_range() -> DynamicRange:
+    return DynamicRange(PortRange(DEFAULT_START, DEFAULT_COUNT), PortRange(DEFAULT_START, DEFAULT_COUNT))
+
+
+@dataclasses.dataclass
+class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public-methods
+    """One simulated host. Every field except ``dirty`` survives ``to_dict``/``from_dict``."""
+
+    name: str
+    profile: str
+    locale: str
+    elevated: bool
+    hyperv: bool
+    seed: int
+    hostname: str
+    username: str
+    ipv4_address: str
+    ipv6_address: str
+    ranges: dict[str, DynamicRange]
+    exclusions: list[Exclusion]
+    registry: list[RegistryValue]
+    effective: EffectiveTcp
+    winnat_running: bool
+    load_spec: LoadSpec
+    connections: list[ConnectionGroup] = dataclasses.field(default_factory=list)
+    faults: list[InjectedFault] = dataclasses.field(default_factory=list)
+    counters: dict[str, int] = dataclasses.field(default_factory=lambda: {"commands_run": 0, "native_commands": 0, "writes": 0})
+    scheduled_reboot: int | None = None
+    boot_count: int = 0
+    boot_time: int = 0
+    winnat_starts: int = 0
+    state_version: int = STATE_VERSION
+    # Not persisted: the server saves the model when this is set, then clears it.
+    dirty: bool = dataclasses.field(default=False, compare=False, metadata={"transient": True})
+
+    # ----------------------------------------------------------------- construction and persistence
+
+    @classmethod
+    def create(cls, name: str, profile: str = "server2022", locale: str = "en-US", elevated: bool = True,
+               hyperv: bool | None = None, load="idle", seed: int = 0) -> "HostModel":
+        """A freshly booted host (boot_count 1) with default settings and the given load."""
+        os_profile = get_profile(profile)
+        check_locale(locale)
+        if hyperv is None:
+            hyperv = False   # every profile defaults to no Hyper-V/WSL/Docker NAT
+        if hyperv and not os_profile.winnat:
+            raise ValueError(f"profile {profile} has no winnat driver; hyperv=True is not possible")
+        # A stable per-host address inside TEST-NET-2 / the documentation prefix, so hosts differ but runs repeat.
+        host_octet = 10 + zlib.crc32(name.encode("utf-8")) % 200
+        ranges = {range_key(v, p): _default_range() for v in IP_VERSIONS for p in PROTOCOLS}
+        model = cls(
+            name=name, profile=profile, locale=locale, elevated=elevated, hyperv=hyperv, seed=seed,
+            hostname=name, username="Administrator" if elevated else "portscale",
+            ipv4_address=f"198.51.100.{host_octet}", ipv6_address=f"2001:db8::{host_octet:x}",
+            ranges=ranges, exclusions=[], registry=reg.default_tcpip_values(name, os_profile),
+            effective=EffectiveTcp(), winnat_running=False, load_spec=parse_load(load),
+        )
+        model.reboot()
+        model.scheduled_reboot = None
+        return model
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "HostModel":
+        """Inverse of ``to_dict``; rejects unknown keys and wrong types with the path of the problem."""
+        if not isinstance(data, dict) or data.get("state_version") != STATE_VERSION:
+            raise ValueError(f"host state must be a dict with state_version {STATE_VERSION}")
+        model = from_jsonable(cls, data, "host")
+        get_profile(model.profile)
+        check_locale(model.locale)
+        return model
+
+    def to_dict(self) -> dict:
+        """JSON-ready state (plain dicts, lists, ints, strings)."""
+        return to_jsonable(self)
+
+    @classmethod
+    def load(cls, path: str) -> "HostModel":
+        """Read a state file written by ``save``."""
+        with open(path, encoding="utf-8") as handle:
+            return cls.from_dict(json.load(handle))
+
+    def save(self, path: str) -> None:
+        """Write atomically (temp file in the same folder, then rename) so a crash never leaves half a file."""
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".host-", suffix=".json", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.to_dict(), handle, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    # ----------------------------------------------------------------- simple views
+
+    @property
+    def os(self) -> OsProfile:
+        return get_profile(self.profile)
+
+    @property
+    def oem_codepage(self) -> int:
+        return OEM_CODEPAGES[self.locale]
+
+    def dynamic_range(self, ip_version: int, protocol: str, store: str = "active") -> PortRange:
+        entry = self.ranges[range_key(ip_version, protocol)]
+        return entry.active if store == "active" else entry.persistent
+
+    def exclusion_rows(self, ip_version: int, protocol: str, store: str = "active") -> list[Exclusion]:
+        """Rows as ``show excludedportrange`` lists them: active = everything in force; persistent = stored ``*`` rows [INF]."""
+        rows = [r for r in self.exclusions if r.ip_version == ip_version and r.protocol == protocol]
+        if store == "persistent":
+            rows = [r for r in rows if r.administered and r.persistent]
+        return sorted(rows, key=lambda r: (r.start, r.end))
+
+    def connection_groups(self, protocol: str, ip_version: int) -> list[ConnectionGroup]:
+        return [g for g in self.connections if g.protocol == protocol and g.ip_version == ip_version]
+
+    def free_ports(self, ip_version: int, protocol: str = "tcp") -> list[int]:
+        """Ports of the active dynamic range that are neither excluded (any row) nor in use (any state)."""
+        flags = portmath.occupied_map(self.exclusions, self.connections, ip_version, protocol)
+        return portmath.free_in_range(self.dynamic_range(ip_version, protocol), flags)
+
+    def registry_value(self, name: str) -> RegistryValue | None:
+        return reg.find_value(self.registry, name)
+
+    # ----------------------------------------------------------------- boot
+
+    def reboot(self) -> None:
+        """Restart: active-only settings are lost, registry values take effect, MaxUserPort rewrites the TCP ranges,
+        WinNAT re-plans its blocks and the load is placed again."""
+        self.boot_count += 1
+        self.boot_time = max(_now_filetime(), self.boot_time + 1)
+        self.scheduled_reboot = None
+        self.exclusions = [r for r in self.exclusions if r.administered and r.persistent]
+        for entry in self.ranges.values():
+            entry.active = PortRange(entry.persistent.start, entry.persistent.count)
+        self.effective = EffectiveTcp(
+            time_wait_delay=reg.boot_dword(self.registry, "TcpTimedWaitDelay", self.os.time_wait_min, reg.TIME_WAIT_MAX) or DEFAULT_TIME_WAIT,
+            max_user_port=reg.boot_dword(self.registry, "MaxUserPort", *reg.MAX_USER_PORT_RANGE),
+        )
+        self._apply_max_user_port()
+        for ip_version in IP_VERSIONS:
+            for port in self.os.system_excluded_ports:
+                self.exclusions.append(Exclusion(ip_version, "tcp", port, port, "system"))
+        self.winnat_running = self.hyperv
+        self._place_load(replan_winnat=True)
+        self.dirty = True
+
+    def _apply_max_user_port(self) -> None:
+        """The boot-time effect of MaxUserPort.
+
+        Server 2003: the range *is* 1025..MaxUserPort (default 5000), TCP and UDP [DOC KB 196271, FACTS §5.1/§5.2].
+        Vista+: with MaxUserPort present, the active TCP ranges (IPv4 and IPv6, UDP untouched) become
+        1024..MaxUserPort, i.e. start 1024, count MaxUserPort − 1023 [OBS-M: nmap PR #3499 / WSL#13454 65534 → 1024/64511;
+        the IPv6 and "UDP untouched" parts are INF]. Only the active value changes: removing MaxUserPort and rebooting
+        brings back the netsh range [INF].
+        """
+        if self.os.legacy:
+            end = self.effective.max_user_port or LEGACY_DEFAULT_MAX_USER_PORT
+            legacy = PortRange(LEGACY_START, end - LEGACY_START + 1)
+            for entry in self.ranges.values():
+                entry.persistent = PortRange(legacy.start, legacy.count)
+                entry.active = PortRange(legacy.start, legacy.count)
+            return
+        if self.effective.max_user_port is None:
+            return
+        for ip_version in IP_VERSIONS:
+            self.ranges[range_key(ip_version, "tcp")].active = PortRange(REWRITE_START, self.effective.max_user_port - REWRITE_START + 1)
+
+    def _place_load(self, replan_winnat: bool) -> None:
+        self.connections = []
+        place = self._placement(random.Random(f"{self.seed}:{self.boot_count}:load"))
+        place_system(self.load_spec, place)
+        if replan_winnat:
+            self._replan_winnat()
+            place.exclusions = self.exclusions
+        place_apps(self.load_spec, place, self.effective.time_wait_delay)
+
+    def _placement(self, rng: random.Random) -> Placement:
+        return Placement(
+            ranges={key: entry.active for key, entry in self.ranges.items()}, exclusions=self.exclusions,
+            connections=self.connections, ipv4_address=self.ipv4_address, ipv6_address=self.ipv6_address,
+            with_ipv6=self.os.ipv6, rng=rng,
+        )
+
+    def _replan_winnat(self) -> None:
+        """Drop the old WinNAT blocks and, when Hyper-V NAT is present and winnat runs, choose new ones."""
+        self.exclusions = [r for r in self.exclusions if r.kind != "winnat"]
+        if not (self.hyperv and self.winnat_running):
+            return
+        rng = random.Random(f"{self.seed}:{self.boot_count}:{self.winnat_starts}:winnat")
+        occupied = portmath.occupied_map(self.exclusions, self.connections, 4, "tcp")
+        v6 = portmath.occupied_map(self.exclusions, self.connections, 6, "tcp")
+        occupied = bytearray(a | b for a, b in zip(occupied, v6))
+        for start, end in winnat.plan_blocks(rng, self.dynamic_range(4, "tcp"), occupied):
+            for ip_version in IP_VERSIONS:
+                self.exclusions.append(Exclusion(ip_version, "tcp", start, end, "winnat"))
+
+    # ----------------------------------------------------------------- load and faults
+
+    def set_load(self, load) -> None:
+        """Replace the load (preset name or dict) and place it now, in the current ranges."""
+        previous = (self.load_spec, self.connections)
+        self.load_spec = parse_load(load)
+        try:
+            self._place_load(replan_winnat=False)
+        except ValueError:
+            self.load_spec, self.connections = previous   # a conflicting listener leaves the host as it was
+            raise
+        self.dirty = True
+
+    def inject_command_failure(self, match: str, exit_code: int, stdout: bytes = b"", stderr: bytes = b"", times: int | None = None) -> None:
+        """Make native commands whose normalised command line contains ``match`` fail (``times`` None = until cleared)."""
+        if not match or (times is not None and times <= 0):
+            raise ValueError("match must be non-empty and times positive or None")
+        self.faults.append(InjectedFault(match.lower(), int(exit_code), stdout.hex(), stderr.hex(), times))
+        self.dirty = True
+
+    def clear_faults(self) -> None:
+        self.faults = []
+        self.dirty = True
+
+    def take_fault(self, command_line: str) -> InjectedFault | None:
+        """The first fault matching this command line; consumes one use of a counted fault."""
+        line = command_line.lower()
+        for fault in self.faults:
+            if fault.match in line:
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                self.dirty = True
+                return fault
+        return None
+
+    # ----------------------------------------------------------------- writes done by native commands
+
+    def set_dynamic_range(self, ip_version: int, protocol: str, start: int, count: int, store: str) -> None:
+        """netsh set dynamicport: applies at once; persistent also survives reboot; existing sockets keep their ports."""
+        entry = self.ranges[range_key(ip_version, protocol)]
+        entry.active = PortRange(start, count)
+        if store == "persistent":
+            entry.persistent = PortRange(start, count)
+        self.dirty = True
+
+    def add_exclusion(self, ip_version: int, protocol: str, start: int, count: int, store: str) -> str:
+        """'ok', or 'in_use' when a port is used by a socket or already reserved (WinNAT, system or ``*`` row) [INF for the
+        overlap-with-reservation text; FACTS §3.4]."""
+        end = start + count - 1
+        if any(port in range(start, end + 1) for port in portmath.used_ports(self.connections, ip_version, protocol)):
+            return "in_use"
+        if any(r.overlaps(start, end) for r in self.exclusions if r.ip_version == ip_version and r.protocol == protocol):
+            return "in_use"
+        self.exclusions.append(Exclusion(ip_version, protocol, start, end, "administered", persistent=(store == "persistent")))
+        self.dirty = True
+        return "ok"
+
+    def delete_exclusion(self, ip_version: int, protocol: str, start: int, count: int) -> str:
+        """'ok' for an exact ``*`` row; 'access_denied' when it touches a system/WinNAT row; else 'not_found' [INF]."""
+        end = start + count - 1
+        rows = [r for r in self.exclusions if r.ip_version == ip_version and r.protocol == protocol]
+        for row in rows:
+            if row.administered and row.start == start and row.end == end:
+                self.exclusions.remove(row)
+                self.dirty = True
+                return "ok"
+        if any(not r.administered and r.overlaps(start, end) for r in rows):
+            return "access_denied"
+        return "not_found"
+
+    def set_registry_value(self, name: str, value_type: str, data) -> None:
+        """Registry writes are visible at once; their TCP effect waits for reboot (see ``effective``)."""
+        existing = self.registry_value(name)
+        if existing is None:
+            self.registry.append(RegistryValue(name, value_type, data))
+        else:
+            existing.type = value_type
+            existing.data = data
+        self.dirty = True
+
+    def delete_registry_value(self, name: str) -> bool:
+        existing = self.registry_value(name)
+        if existing is None:
+            return False
+        self.registry.remove(existing)
+        self.dirty = True
+        return True
+
+    def stop_winnat(self) -> str:
+        """'ok' or 'not_started'. Stopping drops the WinNAT reservations [OBS-H: the documented workaround, FACTS §3.5]."""
+        if not self.winnat_running:
+            return "not_started"
+        self.winnat_running = False
+        self.exclusions = [r for r in self.exclusions if r.kind != "winnat"]
+        self.dirty = True
+        return "ok"
+
+    def start_winnat(self) -> str:
+        """'ok' or 'already_started'. Starting re-plans the blocks inside the *current* dynamic range [OBS-M, FACTS §2.5]."""
+        if self.winnat_running:
+            return "already_started"
+        self.winnat_running = True
+        self.winnat_starts += 1
+        self._replan_winnat()
+        self.dirty = True
+        return "ok"
+
+    def schedule_reboot(self, seconds: int) -> bool:
+        """shutdown /r: False when a shutdown is already scheduled."""
+        if self.scheduled_reboot is not None:
+            return False
+        self.scheduled_reboot = seconds
+        self.dirty = True
+        return True
+
+    def abort_reboot(self) -> bool:
+        """shutdown /a: False when nothing was scheduled."""
+        if self.scheduled_reboot is None:
+            return False
+        self.scheduled_reboot = None
+        self.dirty = True
+        return True

@@ -1,0 +1,86 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Operating-system profiles: the few facts per Windows version that change what the simulator prints or does.
+
+Version strings come from the well-known values of ``HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion``
+(CurrentVersion stays "6.3" from 2012 R2 on, and Windows 11 still calls itself "Windows 10 ..." in ProductName).
+UBR numbers are plausible patch levels, not a claim about any particular month [INF].
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class OsProfile:
+    """What differs between Windows versions for this simulator."""
+
+    key: str
+    product_name: str
+    current_version: str
+    build: int
+    current_build: str
+    ubr: int | None
+    # Vista+ has `netsh int ipv4|ipv6 ... dynamicport|excludedportrange`; 2003 has neither (FACTS §5.1).
+    legacy: bool
+    # `netstat -q` (BOUND rows): Windows 10 / Server 2016 and later [DOC, FACTS §6.1].
+    netstat_q: bool
+    # TcpTimedWaitDelay lower bound: 2 on 2012 R2 / 8.1 and later, 30 before [DOC, FACTS §5.3].
+    time_wait_min: int
+    # The winnat driver (Hyper-V / WSL / Docker NAT reservations) ships with Windows 10 / Server 2016+ [INF].
+    winnat: bool
+    # SO_REUSE_UNICASTPORT: Windows 10 / Server 2016+ [DOC, FACTS §7.3].
+    reuse_unicast_port: bool
+    # SO_PORT_SCALABILITY: servers from 2008 on, no client SKU [DOC, FACTS §7.2].
+    port_scalability: bool
+    # HTTP.sys / WinRM single-port rows in excludedportrange (FACTS §3.5); none on 2008 R2 and 2003 [INF].
+    system_excluded_ports: tuple[int, ...]
+    # 2003 has no IPv6 stack by default, so its load has no IPv6 rows [INF].
+    ipv6: bool
+    major_minor: tuple[int, int] | None = None
+
+
+def _modern(key: str, product: str, build: int, ubr: int, netstat_q: bool = True, port_scalability: bool = True) -> OsProfile:
+    return OsProfile(
+        key=key, product_name=product, current_version="6.3", build=build, current_build=str(build), ubr=ubr,
+        legacy=False, netstat_q=netstat_q, time_wait_min=2, winnat=True, reuse_unicast_port=True,
+        port_scalability=port_scalability, system_excluded_ports=(5985, 47001), ipv6=True, major_minor=(10, 0),
+    )
+
+
+PROFILES: dict[str, OsProfile] = {
+    "server2003": OsProfile(
+        key="server2003", product_name="Microsoft Windows Server 2003", current_version="5.2", build=3790,
+        # XP/2003 keep an obsolete string in CurrentBuild [INF].
+        current_build="1.511.1 () (Obsolete data - do not use)", ubr=None,
+        legacy=True, netstat_q=False, time_wait_min=30, winnat=False, reuse_unicast_port=False,
+        port_scalability=False, system_excluded_ports=(), ipv6=False,
+    ),
+    "server2008r2": OsProfile(
+        key="server2008r2", product_name="Windows Server 2008 R2 Standard", current_version="6.1", build=7601,
+        current_build="7601", ubr=None,
+        legacy=False, netstat_q=False, time_wait_min=30, winnat=False, reuse_unicast_port=False,
+        port_scalability=True, system_excluded_ports=(), ipv6=True,
+    ),
+    "server2012r2": OsProfile(
+        key="server2012r2", product_name="Windows Server 2012 R2 Standard", current_version="6.3", build=9600,
+        current_build="9600", ubr=21620,
+        legacy=False, netstat_q=False, time_wait_min=2, winnat=False, reuse_unicast_port=False,
+        port_scalability=True, system_excluded_ports=(5985, 47001), ipv6=True,
+    ),
+    "server2016": _modern("server2016", "Windows Server 2016 Standard", 14393, 7070),
+    "server2019": _modern("server2019", "Windows Server 2019 Standard", 17763, 6893),
+    "server2022": _modern("server2022", "Windows Server 2022 Standard", 20348, 2849),
+    "server2025": _modern("server2025", "Windows Server 2025 Standard", 26100, 2894),
+    # Windows 11 reports "Windows 10 Pro" in ProductName (a well-known quirk) [INF]; no SO_PORT_SCALABILITY on clients [DOC].
+    "win11": _modern("win11", "Windows 10 Pro", 22631, 4890, port_scalability=False),
+}
+
+
+def get_profile(key: str) -> OsProfile:
+    """Look a profile up by key, with a clear error listing the valid keys."""
+    try:
+        return PROFILES[key]
+    except KeyError:
+        raise ValueError(f"unknown OS profile {key!r}; choose one of {', '.join(sorted(PROFILES))}") from None

@@ -1,0 +1,250 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The port-probe contract (docs/probe-contract.md), emulated against the host model.
+
+The real ``win_port_probe`` script opens N sockets with .NET; the simulator recognises the script by its first line
+and computes what those sockets would do from the model's free ports. The emulation never changes the model
+(the real probe closes every socket with linger 0, so nothing is left, not even TIME_WAIT).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+
+from .results import CommandResult
+
+PROBE_HEADER = "# portscale.tcpip probe v1"
+PARAMS_VARIABLE = "$PortscaleProbeParams"
+RESULT_MARKER = "PORTSCALE-PROBE-RESULT "
+SCHEMA_VERSION = 1
+MAX_COUNT = 200000
+MAX_TIMEOUT_MS = 600000
+MAX_LOCAL_ADDRESSES = 64
+# Emulated cost of one connect attempt in the PowerShell loop (socket, optional bind, connect, list add): 250 µs,
+# i.e. 4,000 connects/s on loopback [INF: the order of magnitude of Windows PowerShell 5.1 loops].
+CONNECT_COST_US = 250
+FAULT_MATCH_TEXT = "portscale-probe"
+
+PARAM_TYPES = {
+    "schema": int, "count": int, "timeout_ms": int, "target_host": str, "target_port": int,
+    "reuse_unicast_port": bool, "port_scalability": bool, "local_addresses": list, "ip_version": int,
+}
+
+# Winsock codes, .NET SocketError names and FormatMessage texts [DOC + OBS-H, FACTS §7.1].
+SOCKET_ERRORS = {
+    10042: ("ProtocolOption", "An unknown, invalid, or unsupported option or level was specified in a getsockopt or setsockopt call"),
+    10047: ("AddressFamilyNotSupported", "An address incompatible with the requested protocol was used"),
+    10048: ("AddressAlreadyInUse", "Only one usage of each socket address (protocol/network address/port) is normally permitted"),
+    10049: ("AddressNotAvailable", "The requested address is not valid in its context"),
+    10055: ("NoBufferSpaceAvailable",
+            "An operation on a socket could not be performed because the system lacked sufficient buffer space or because a queue was full"),
+    10061: ("ConnectionRefused", "No connection could be made because the target machine actively refused it"),
+}
+
+_PARAMS_LINE = re.compile(r"^\s*\$PortscaleProbeParams\s*=\s*'((?:[^']|'')*)'\s*;?\s*$", re.IGNORECASE)
+_STRICT_MODE = re.compile(r"^\s*set-strictmode\s+-version\s+latest\s*$", re.IGNORECASE)
+
+
+class ProbeParamsError(ValueError):
+    """The probe's input is wrong (the real script throws and exits 1)."""
+
+
+class ProbeUnsupported(ValueError):
+    """A valid request the simulator cannot emulate (e.g. a remote target): fail loudly."""
+
+
+# ----------------------------------------------------------------------------- script framing
+
+
+def is_probe_script(script: str) -> bool:
+    """True when the first line (after an optional ``Set-StrictMode -Version Latest``) is PROBE_HEADER."""
+    lines = [line.strip() for line in script.replace("\r\n", "\n").split("\n") if line.strip()]
+    if lines and _STRICT_MODE.match(lines[0]):
+        lines = lines[1:]
+    return bool(lines) and lines[0] == PROBE_HEADER
+
+
+def parse_probe_script(script: str) -> dict:
+    """The parameters from the one ``$PortscaleProbeParams = '<json>'`` line (PowerShell ``''`` escapes un-doubled)."""
+    found = [m.group(1) for m in map(_PARAMS_LINE.match, script.replace("\r\n", "\n").split("\n")) if m]
+    if len(found) != 1:
+        raise ProbeParamsError(f"expected exactly one {PARAMS_VARIABLE} = '<json>' line, found {len(found)}")
+    try:
+        params = json.loads(found[0].replace("''", "'"))
+    except json.JSONDecodeError as exc:
+        raise ProbeParamsError(f"{PARAMS_VARIABLE} is not valid JSON: {exc}") from None
+    if not isinstance(params, dict):
+        raise ProbeParamsError(f"{PARAMS_VARIABLE} must be a JSON object")
+    return params
+
+
+def run_probe_script(model, script: str, codepage: int) -> CommandResult:
+    """The whole probe as the shell runs it: exit 0 and one marker line, or exit 1 with a PowerShell-style error."""
+    fault = model.take_fault(FAULT_MATCH_TEXT)
+    if fault is not None:
+        return CommandResult(bytes.fromhex(fault.stdout_hex), bytes.fromhex(fault.stderr_hex), fault.exit_code)
+    try:
+        result = run_probe(model, parse_probe_script(script))
+    except ProbeUnsupported as exc:
+        return CommandResult(b"", f"SIMULATOR-UNSUPPORTED: portscale probe (locale {model.locale}): {exc}\r\n".encode("utf-8"), 1)
+    except ProbeParamsError as exc:
+        return CommandResult(b"", powershell_throw_text(f"portscale probe: {exc}").encode("utf-8"), 1)
+    line = RESULT_MARKER + json.dumps(result, sort_keys=True, separators=(",", ":")) + "\r\n"
+    return CommandResult(line.encode("utf-8" if codepage == 65001 else "ascii"), b"", 0)
+
+
+def powershell_throw_text(message: str) -> str:
+    """How powershell.exe reports ``throw "<message>"`` on stderr (the "At line" block left out) [INF]."""
+    return (f"{message}\r\n"
+            f"    + CategoryInfo          : OperationStopped: ({message}:String) [], RuntimeException\r\n"
+            f"    + FullyQualifiedErrorId : {message}\r\n")
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def validate_params(params: dict) -> dict:
+    """Check every key, type and bound; return the params unchanged. Raises ProbeParamsError."""
+    if not isinstance(params, dict):
+        raise ProbeParamsError("parameters must be a JSON object")
+    unknown = sorted(set(params) - set(PARAM_TYPES))
+    missing = sorted(set(PARAM_TYPES) - set(params))
+    if unknown or missing:
+        raise ProbeParamsError(f"unknown keys {unknown}, missing keys {missing}")
+    for key, kind in PARAM_TYPES.items():
+        value = params[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ProbeParamsError(f"{key} must be {kind.__name__}, got {type(value).__name__}")
+    if params["schema"] != SCHEMA_VERSION:
+        raise ProbeParamsError(f"schema must be {SCHEMA_VERSION}")
+    if not 1 <= params["count"] <= MAX_COUNT:
+        raise ProbeParamsError(f"count must be 1..{MAX_COUNT}")
+    if not 1 <= params["timeout_ms"] <= MAX_TIMEOUT_MS:
+        raise ProbeParamsError(f"timeout_ms must be 1..{MAX_TIMEOUT_MS}")
+    if not 0 <= params["target_port"] <= 65535:
+        raise ProbeParamsError("target_port must be 0..65535")
+    if params["ip_version"] not in (4, 6):
+        raise ProbeParamsError("ip_version must be 4 or 6")
+    addresses = params["local_addresses"]
+    if len(addresses) > MAX_LOCAL_ADDRESSES or len(set(addresses)) != len(addresses):
+        raise ProbeParamsError(f"local_addresses must be at most {MAX_LOCAL_ADDRESSES} distinct addresses")
+    for text in [params["target_host"]] + addresses:
+        if not isinstance(text, str):
+            raise ProbeParamsError("addresses must be strings")
+        try:
+            parsed = ipaddress.ip_address(text)
+        except ValueError:
+            raise ProbeParamsError(f"{text!r} is not an IP address literal") from None
+        if parsed.version != params["ip_version"] or str(parsed) != text:
+            raise ProbeParamsError(f"{text!r} is not a canonical IPv{params['ip_version']} address")
+    return params
+
+
+# ----------------------------------------------------------------------------- emulation
+
+
+def _error(code: int, suffix: str = "") -> dict:
+    name, text = SOCKET_ERRORS[code]
+    return {"code": code, "name": name, "message": f"{text} {suffix}" if suffix else text}
+
+
+def _endpoint(host: str, port: int, ip_version: int) -> str:
+    return f"{host}:{port}" if ip_version == 4 else f"[{host}]:{port}"
+
+
+def _is_local(model, address: str) -> bool:
+    parsed = ipaddress.ip_address(address)
+    return parsed.is_loopback or address in (model.ipv4_address, model.ipv6_address)
+
+
+def _listening(model, host: str, port: int, ip_version: int) -> bool:
+    wildcard = "0.0.0.0" if ip_version == 4 else "::"
+    return any(g.state == "LISTENING" and port in g.ports and g.local_address in (wildcard, host)
+               for g in model.connection_groups("tcp", ip_version))
+
+
+def run_probe(model, params: dict) -> dict:
+    """Emulate the probe burst. Pure: reads the model, never changes it."""
+    validate_params(params)
+    ip_version = params["ip_version"]
+    host = params["target_host"]
+    if not _is_local(model, host):
+        raise ProbeUnsupported(f"target {host} is not on this host; the simulator only models local listeners")
+    bind_addresses = params["local_addresses"]
+    pool = model.free_ports(ip_version, "tcp")
+    outcome = _Outcome(params)
+    if ip_version == 6 and not model.os.ipv6:
+        return outcome.fail_at_start(_error(10047), params["target_port"])
+    if params["target_port"] == 0:
+        if not pool:
+            return outcome.fail_at_start(_error(10055), 0)
+        listener_port, pool = pool[0], pool[1:]   # TcpListener on port 0 takes one ephemeral port itself
+    else:
+        listener_port = params["target_port"]
+        if not _listening(model, host, listener_port, ip_version):
+            return outcome.fail_at_start(_error(10061, _endpoint(host, listener_port, ip_version)), listener_port)
+    options_unsupported = ((params["reuse_unicast_port"] and not model.os.reuse_unicast_port)
+                           or (params["port_scalability"] and not model.os.port_scalability))
+    if options_unsupported:
+        return outcome.fail_at_start(_error(10042), listener_port)
+    foreign = [a for a in bind_addresses if not _is_local(model, a)]
+    if foreign:
+        return outcome.fail_at_start(_error(10049), listener_port)
+    return outcome.burst(pool, bind_addresses or [host], bool(bind_addresses), listener_port)
+
+
+class _Outcome:
+    """Closed-form result of the connect loop (no per-socket iteration, so 200,000 sockets cost nothing)."""
+
+    def __init__(self, params: dict):
+        self.params = params
+        self.endpoint_host = params["target_host"]
+
+    def _result(self, opened: int, error: dict | None, attempts: int, timed_out: bool, ports: tuple[int, int] | None,
+                per_address: dict[str, int], listener_port: int) -> dict:
+        elapsed_ms = attempts * CONNECT_COST_US / 1000
+        return {
+            "schema": SCHEMA_VERSION,
+            "requested": self.params["count"],
+            "opened": opened,
+            "closed": opened,
+            "first_failure_index": opened if error else None,
+            "error": error,
+            "timed_out": timed_out,
+            "elapsed_ms": round(elapsed_ms, 3),
+            "rate_per_sec": round(opened / (elapsed_ms / 1000), 1) if elapsed_ms else 0.0,
+            "local_port_min": ports[0] if ports else None,
+            "local_port_max": ports[1] if ports else None,
+            "addresses_used": list(per_address),
+            "opened_per_address": per_address,
+            "listener_port": listener_port,
+            "target": _endpoint(self.endpoint_host, listener_port, self.params["ip_version"]),
+        }
+
+    def fail_at_start(self, error: dict, listener_port: int) -> dict:
+        addresses = self.params["local_addresses"] or [self.endpoint_host]
+        return self._result(0, error, 1, False, None, {a: 0 for a in addresses}, listener_port)
+
+    def burst(self, pool: list[int], addresses: list[str], explicit: bool, listener_port: int) -> dict:
+        count = self.params["count"]
+        per_address_capacity = explicit and (self.params["reuse_unicast_port"] or self.params["port_scalability"])
+        capacity = len(pool) * (len(addresses) if per_address_capacity else 1)
+        time_limit = math.ceil(self.params["timeout_ms"] * 1000 / CONNECT_COST_US)
+        opened = min(count, capacity, time_limit)
+        error = None
+        attempts = opened
+        timed_out = opened < count and opened == time_limit
+        if opened < count and not timed_out:
+            code = 10048 if self.params["reuse_unicast_port"] else 10055
+            error = _error(code, _endpoint(self.endpoint_host, listener_port, self.params["ip_version"]))
+            attempts += 1
+        k = len(addresses)
+        per_address = {a: opened // k + (1 if i < opened % k else 0) for i, a in enumerate(addresses)}
+        # Ports are handed out in ascending order from the range start [INF]; with per-address capacity each address
+        # reuses the same port numbers, otherwise the addresses share one pool.
+        used = max(per_address.values()) if per_address_capacity else opened
+        ports = (pool[0], pool[used - 1]) if used else None
+        return self._result(opened, error, attempts, timed_out, ports, per_address, listener_port)
