@@ -96,7 +96,11 @@ tree:
 # ---------------------------------------------------------------------------------------------------------------
 # Tests
 
-test: sanity units sanity-latest units-latest lint changelog-lint build simulator-test integration
+# The parts of `make test`, in order. Larger features add theirs from their own file under mk/ (included here).
+TEST_PARTS := sanity units sanity-latest units-latest lint changelog-lint build simulator-test integration
+-include $(wildcard mk/*.mk)
+
+test: $(TEST_PARTS)
 	@echo "make test: all parts passed"
 
 sanity: venv pybin get-pip tree
