@@ -76,19 +76,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+  - portscale.tcpip.windows_action
 notes:
   - Needs an administrator account to change a range; reading works without.
   - Windows Server 2003 and older have no netsh dynamic range (MaxUserPort sets it); the module fails there and says so.

@@ -78,19 +78,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+  - portscale.tcpip.windows_action
 notes:
   - Needs an administrator account to change exclusions.
   - Windows Server 2008 R2 needs hotfix 2665809 before netsh can exclude ports (KB 3039044).

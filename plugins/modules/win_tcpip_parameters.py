@@ -39,19 +39,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+  - portscale.tcpip.windows_action
 notes:
   - Needs an administrator account to change a value.
   - A registry change is visible at once but the TCP/IP stack reads these values only at boot. Whether a MaxUserPort change is
