@@ -73,7 +73,10 @@ def plan(request: DynamicRangeRequest, snapshot: HostSnapshot) -> Plan:
                for c in request.combos}
     result = Plan(before=view(snapshot, request.combos), after=desired,
                   commands=[commands.set_dynamic_range(ip, proto, request.port_range, request.store) for ip, proto in changing])
-    result.warnings = [f.message for f in configuration_findings(snapshot)]
+    # Warn about the state the task leaves behind (the new ranges), as win_tcpip_parameters does for MaxUserPort:
+    # shrinking a range must warn in the run that shrinks it, and a range being widened is no longer "too small".
+    leaves = dataclasses.replace(snapshot, ranges={**snapshot.ranges, **{c: request.port_range for c in request.combos}})
+    result.warnings = [f.message for f in configuration_findings(leaves)]
     covered = _listeners_newly_covered(request, snapshot, changing)
     result.extra["listeners_in_new_range"] = covered
     if covered:

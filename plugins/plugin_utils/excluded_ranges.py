@@ -37,11 +37,12 @@ def _range_from_item(index: int, item: dict[str, t.Any]) -> PortRange:
     name = f"ranges[{index}]"
     if item.get("start") is None or (item.get("count") is None) == (item.get("end") is None):
         raise TcpipValueError(name, item, "give start and exactly one of count and end")
-    start = to_int(f"{name}.start", item["start"])
+    valid = f"ports {PORT_MIN}-{PORT_MAX}"
+    start = to_int(f"{name}.start", item["start"], valid)
     if item.get("end") is not None:
-        last = to_int(f"{name}.end", item["end"])
+        last = to_int(f"{name}.end", item["end"], valid)
     else:
-        count = to_int(f"{name}.count", item["count"])
+        count = to_int(f"{name}.count", item["count"], "at least 1 port, ending at 65535 at most")
         if count < 1:
             raise TcpipValueError(f"{name}.count", item["count"], "an exclusion holds at least 1 port")
         last = start + count - 1
@@ -113,10 +114,12 @@ def plan(request: ExclusionRequest, snapshot: HostSnapshot) -> Plan:
     removals: list[commands.NativeCommand] = []
     additions: list[commands.NativeCommand] = []
     overlaps_system: list[str] = []
+    left: dict[Combo, tuple[Exclusion, ...]] = {}
     for combo in request.combos:
         current = snapshot.exclusions[combo]
         desired = _desired_rows(request, current)
         after[combo_key(combo)] = [_as_dict(r) for r in desired]
+        left[combo] = tuple(e for e in current if not e.administered) + tuple(Exclusion(r, True) for r in desired)
         have = [e.range for e in current if e.administered]
         removing = [r for r in have if r not in desired]
         adding = [r for r in desired if r not in have]
@@ -143,7 +146,8 @@ def plan(request: ExclusionRequest, snapshot: HostSnapshot) -> Plan:
         result.refusal_hint = ("Windows refuses to exclude a port that is in use (bound or listening) or held by a Hyper-V/WinNAT "
                                "reservation: stop the service that holds it, or pick another range, then retry."
                                + (f" Ports in use in the requested ranges when the task started: {busy}." if busy else ""))
-    result.warnings = [f.message for f in configuration_findings(snapshot)]
+    # Weigh the exclusions the task leaves behind, so an add that eats the range warns in the run that adds it.
+    result.warnings = [f.message for f in configuration_findings(dataclasses.replace(snapshot, exclusions={**snapshot.exclusions, **left}))]
     return result
 
 

@@ -32,18 +32,20 @@ class TcpipValueError(ValueError):
         super().__init__(f"{option}={value!r} is not valid: {expectation}")
 
 
-def to_int(option: str, value: object) -> int:
+def to_int(option: str, value: object, valid: str = "") -> int:
     """Return ``value`` as an int, accepting ints and decimal strings only.
 
     Booleans are refused on purpose: ``True`` is an int in Python and would silently become port 1.
+    ``valid`` (what the option accepts) is added to the error, so a wrong type also tells the user the valid range.
     """
+    suffix = f"; {valid}" if valid else ""
     if isinstance(value, bool):
-        raise TcpipValueError(option, value, "expected an integer, got a boolean")
+        raise TcpipValueError(option, value, f"expected an integer, got a boolean{suffix}")
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value.strip())
-    raise TcpipValueError(option, value, "expected an integer")
+    raise TcpipValueError(option, value, f"expected an integer{suffix}")
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -76,17 +78,18 @@ def dynamic_range_to_set(start: object, count: object = None, end: object = None
     """Validate a dynamic port range a user asks for; give exactly one of ``count`` and ``end``."""
     if (count is None) == (end is None):
         raise TcpipValueError("count/end", (count, end), "give exactly one of count and end")
-    first = to_int("start", start)
+    start_valid = f"the start port must be between {DYNAMIC_START_MIN} and {PORT_MAX}"
+    first = to_int("start", start, start_valid)
     if first < DYNAMIC_START_MIN or first > PORT_MAX:
-        raise TcpipValueError("start", start, f"the start port must be between {DYNAMIC_START_MIN} and {PORT_MAX}")
+        raise TcpipValueError("start", start, start_valid)
     if end is not None:
-        last = to_int("end", end)
+        last = to_int("end", end, f"the end port must be between start + {DYNAMIC_COUNT_MIN - 1} and {PORT_MAX}")
         if last < first:
             raise TcpipValueError("end", end, f"the end port must not be below start ({first})")
         size = last - first + 1
         size_option, size_value = "end", end
     else:
-        size = to_int("count", count)
+        size = to_int("count", count, f"a dynamic range holds at least {DYNAMIC_COUNT_MIN} ports, and start + count is at most {PORT_MAX + 1}")
         size_option, size_value = "count", count
     if size < DYNAMIC_COUNT_MIN:
         raise TcpipValueError(size_option, size_value, f"a dynamic range holds at least {DYNAMIC_COUNT_MIN} ports (got {size})")

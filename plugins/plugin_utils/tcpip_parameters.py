@@ -41,9 +41,10 @@ class ParametersRequest:
 def _desired(option: str, raw: object, limits: tuple[int, int]) -> int | str:
     if isinstance(raw, str) and raw.strip().lower() == ABSENT:
         return ABSENT
-    value = to_int(option, raw)
+    valid = f"valid values are {limits[0]}-{limits[1]}, or '{ABSENT}' to remove the value"
+    value = to_int(option, raw, valid)
     if not limits[0] <= value <= limits[1]:
-        raise TcpipValueError(option, raw, f"valid values are {limits[0]}-{limits[1]}, or '{ABSENT}' to remove the value")
+        raise TcpipValueError(option, raw, valid)
     return value
 
 

@@ -1,0 +1,300 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small in-memory Windows host for unit tests: it runs the engine's batch scripts command by command.
+
+``FakeHost.execute(script)`` is what the engine calls (``remote.run_batch``): it checks the script has exactly the
+envelope ``remote.build_batch`` writes, answers each native command from the host's state with the text Windows
+prints (samples.py), applies writes, and prints the marker lines. Anything it does not recognise is a test failure
+(AssertionError), so a change in the commands the engine sends cannot pass unnoticed. It counts executions and the
+writes that changed something. ``FakeConnection`` puts it behind the connection interface an action plugin uses, and
+``run_action`` runs a module's action plugin against it the way the task executor does.
+
+Faults: ``refusals`` (a command containing a text answers an exit code and output instead of running),
+``lie_about_writes`` (writes answer success and change nothing), ``crash`` (the host stops after N commands of a
+given execution) and ``stderr`` (PowerShell writes an error on stderr during a given execution).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import importlib
+import re
+import typing as t
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+from ansible.plugins import loader as plugin_loader
+from ansible.template import Templar
+
+from ansible_collections.portscale.tcpip.plugins.plugin_utils import remote
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
+
+TCPIP_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"
+OS_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+WINNAT_BLOCK = 100
+Answer = t.Tuple[int, str]
+
+_FIRST_LINE = "$ProgressPreference = 'SilentlyContinue'"
+_COMMAND_LINE = re.compile(r"^& (?P<command>.+) 2>&1$")
+_MARKER_LINE = re.compile(rf'^Write-Output "{remote.MARKER_PREFIX}_(?P<nonce>[0-9a-f]{{16}})_(?P<index>\d+)_\$LASTEXITCODE"$')
+_TOKEN = re.compile(r"'([^']*)'|(\S+)")
+
+
+def decode_batch(script: str) -> tuple[str, list[list[str]]]:
+    """The nonce and the argv of each command of a batch; AssertionError when the script is not a batch."""
+    lines = script.split("\n")
+    assert lines[-1] == "", "a batch ends with a newline"
+    lines = lines[:-1]
+    assert lines[0] == _FIRST_LINE, lines[0]
+    body = lines[1:]
+    assert body and len(body) % 2 == 0, "a batch is command/marker line pairs"
+    nonces = set()
+    argvs = []
+    for index in range(0, len(body), 2):
+        command, marker = _COMMAND_LINE.match(body[index]), _MARKER_LINE.match(body[index + 1])
+        assert command, f"not a command line: {body[index]!r}"
+        assert marker and int(marker.group("index")) == index // 2, f"not marker {index // 2}: {body[index + 1]!r}"
+        nonces.add(marker.group("nonce"))
+        argvs.append([quoted or bare for quoted, bare in _TOKEN.findall(command.group("command"))])
+    assert len(nonces) == 1, "one nonce per batch"
+    return nonces.pop(), argvs
+
+
+def _options(tokens: list[str]) -> dict[str, str]:
+    found = {}
+    for token in tokens:
+        name, sep, value = token.partition("=")
+        assert sep and name not in found, f"unexpected netsh argument {token!r}"
+        found[name] = value
+    return found
+
+
+@dataclasses.dataclass
+class FakeHost:
+    """State of one Windows host (what the engine reads and writes), and what happened to it."""
+
+    os_build: int = samples.BUILD_2022
+    ranges: dict[tuple[str, str], tuple[int, int]] = dataclasses.field(default_factory=lambda: {c: (49152, 16384) for c in ALL_COMBOS})
+    # (start, end, administered) per (ip_version, protocol); kept sorted by start, like netsh prints them.
+    exclusions: dict[tuple[str, str], list[tuple[int, int, bool]]] = dataclasses.field(default_factory=lambda: {c: [] for c in ALL_COMBOS})
+    registry: dict[str, int] = dataclasses.field(default_factory=dict)
+    connections: list[tuple[str, str, str, str, str]] = dataclasses.field(default_factory=list)
+    elevated: bool = True
+    winnat_running: bool = True
+    dynamic_locale: str = "en-US"
+    exclusion_locale: str = "en-US"
+    # faults
+    refusals: list[tuple[str, int, str]] = dataclasses.field(default_factory=list)
+    lie_about_writes: bool = False
+    crash: tuple[int, int] | None = None           # (execution number from 1, commands that complete before it dies)
+    stderr: tuple[int, str] | None = None          # (execution number from 1, text PowerShell writes to stderr)
+    # record
+    executions: list[list[str]] = dataclasses.field(default_factory=list)
+    writes: list[str] = dataclasses.field(default_factory=list)
+    _stopped_winnat_blocks: dict[tuple[str, str], list[tuple[int, int, bool]]] = dataclasses.field(default_factory=dict)
+
+    # -- the engine's entry point -----------------------------------------------------------------------------------
+    def execute(self, script: str) -> tuple[int, str, str]:
+        nonce, argvs = decode_batch(script)
+        self.executions.append([" ".join(argv) for argv in argvs])
+        number = len(self.executions)
+        stdout = []
+        for index, argv in enumerate(argvs):
+            if self.crash and self.crash[0] == number and index == self.crash[1]:
+                return 1, "".join(stdout), ""
+            exit_code, text = self.run(argv)
+            stdout.append(text + f"{remote.MARKER_PREFIX}_{nonce}_{index}_{exit_code}\r\n")
+        stderr = self.stderr[1] if self.stderr and self.stderr[0] == number else ""
+        return (1 if stderr else 0), "".join(stdout), stderr
+
+    @property
+    def commands_run(self) -> list[str]:
+        return [line for execution in self.executions for line in execution]
+
+    # -- native commands -------------------------------------------------------------------------------------------
+    def run(self, argv: list[str]) -> Answer:
+        line = " ".join(argv)
+        for pattern, exit_code, text in self.refusals:
+            if pattern in line:
+                return exit_code, text
+        program = argv[0].lower()
+        if program == "netsh":
+            return self._netsh(argv[1:])
+        if program == "reg":
+            return self._reg(argv[1:])
+        if program == "netstat":
+            assert argv[1:] == ["-ano"], line
+            return 0, samples.netstat_text(self.connections)
+        if program == "net":
+            assert argv[2:] == ["winnat"] and argv[1] in ("stop", "start"), line
+            return self._winnat(argv[1])
+        raise AssertionError(f"the fake host does not know {line!r}")
+
+    def _write(self, line: str, apply: t.Callable[[], None], answer: str) -> Answer:
+        if not self.lie_about_writes:
+            apply()
+            self.writes.append(line)
+        return 0, answer
+
+    def _netsh(self, args: list[str]) -> Answer:
+        assert args[0] == "int" and args[1] in ("ipv4", "ipv6"), args
+        if self.os_build < 6000:
+            return 1, f"The following command was not found: {' '.join(args)}.\r\n"
+        ip_version, verb, noun, rest = args[1], args[2], args[3], args[4:]
+        if noun == "dynamicport" and verb == "show":
+            assert len(rest) == 1, rest
+            start, count = self.ranges[(ip_version, rest[0])]
+            return 0, samples.dynamic_port_text(rest[0], start, count, self.dynamic_locale)
+        if noun == "dynamicport" and verb == "set":
+            return self._set_range(ip_version, rest[0], _options(rest[1:]), " ".join(args))
+        if noun == "excludedportrange" and verb == "show":
+            opts = _options(rest)
+            assert list(opts) == ["protocol"], rest
+            rows = self.exclusions[(ip_version, opts["protocol"])]
+            return 0, samples.exclusion_table_text(opts["protocol"], rows, self.exclusion_locale)
+        if noun == "excludedportrange" and verb in ("add", "delete"):
+            opts = _options(rest)
+            assert list(opts) == ["protocol", "startport", "numberofports", "store"], rest
+            combo = (ip_version, opts["protocol"])
+            start, count = int(opts["startport"]), int(opts["numberofports"])
+            if not self.elevated:
+                return 1, samples.NETSH_ELEVATION
+            if verb == "add":
+                return self._add_exclusion(combo, start, start + count - 1, " ".join(args))
+            return self._delete_exclusion(combo, start, start + count - 1, " ".join(args))
+        raise AssertionError(f"the fake host does not know netsh {' '.join(args)}")
+
+    def _set_range(self, ip_version: str, protocol: str, opts: dict[str, str], line: str) -> Answer:
+        assert list(opts) == ["start", "num", "store"] and opts["store"] in ("active", "persistent"), opts
+        if not self.elevated:
+            return 1, samples.NETSH_ELEVATION
+        start, count = int(opts["start"]), int(opts["num"])
+        if start < 1025 or count < 255 or start + count > 65536:
+            return 1, samples.NETSH_BAD_PARAMETER
+
+        def apply() -> None:
+            self.ranges[(ip_version, protocol)] = (start, count)
+        return self._write("netsh " + line, apply, samples.OK)
+
+    def _add_exclusion(self, combo: tuple[str, str], start: int, end: int, line: str) -> Answer:
+        rows = self.exclusions[combo]
+        in_use = [port for port in self._local_ports(combo) if start <= port <= end]
+        held = [row for row in rows if row[0] <= end and start <= row[1]]
+        if in_use or held:
+            return 1, samples.PORT_IN_USE
+
+        def apply() -> None:
+            rows.append((start, end, True))
+            rows.sort()
+        return self._write("netsh " + line, apply, samples.OK)
+
+    def _delete_exclusion(self, combo: tuple[str, str], start: int, end: int, line: str) -> Answer:
+        rows = self.exclusions[combo]
+        if (start, end, False) in rows:
+            return 1, samples.ACCESS_DENIED
+        if (start, end, True) not in rows:
+            return 1, samples.ELEMENT_NOT_FOUND
+        return self._write("netsh " + line, lambda: rows.remove((start, end, True)), samples.OK)
+
+    def _local_ports(self, combo: tuple[str, str]) -> list[int]:
+        ports = []
+        for proto, local, _foreign, _state, _pid in self.connections:
+            ip_version = "ipv6" if local.startswith("[") else "ipv4"
+            if (ip_version, proto.lower()) == combo:
+                ports.append(int(local.rsplit(":", 1)[1]))
+        return ports
+
+    def _winnat(self, action: str) -> Answer:
+        """Stopping winnat releases its 100-port reservations; starting it reserves them again, away from exclusions."""
+        def stop() -> None:
+            self.winnat_running = False
+            for combo, rows in self.exclusions.items():
+                self._stopped_winnat_blocks[combo] = [r for r in rows if not r[2] and r[1] - r[0] + 1 >= WINNAT_BLOCK]
+                rows[:] = [r for r in rows if r not in self._stopped_winnat_blocks[combo]]
+
+        def start() -> None:
+            self.winnat_running = True
+            for combo, blocks in self._stopped_winnat_blocks.items():
+                rows = self.exclusions[combo]
+                for block in blocks:
+                    while any(r[0] <= block[1] and block[0] <= r[1] for r in rows):
+                        block = (block[0] + WINNAT_BLOCK, block[1] + WINNAT_BLOCK, False)
+                    rows.append(block)
+                rows.sort()
+            self._stopped_winnat_blocks = {}
+
+        verb = "stopped" if action == "stop" else "started"
+        text = f"The Windows NAT Driver service was {verb} successfully.\r\n\r\n"  # [INF]
+        return self._write(f"net {action} winnat", stop if action == "stop" else start, text)
+
+    def _reg(self, args: list[str]) -> Answer:
+        if args == ["query", OS_VERSION_KEY, "/v", "CurrentBuildNumber"]:
+            return 0, samples.os_build_text(self.os_build)
+        if args == ["query", TCPIP_KEY]:
+            values = [("NV Hostname", "REG_SZ", "WEB01"), ("Hostname", "REG_SZ", "WEB01"), ("EnableICMPRedirect", "REG_DWORD", "0x1")]
+            values += [(name, "REG_DWORD", hex(value)) for name, value in sorted(self.registry.items())]
+            return 0, samples.reg_query_text(samples.TCPIP_KEY_LONG, values, ("Adapters", "Interfaces", "Winsock"))
+        assert args[1] == TCPIP_KEY and args[2] == "/v" and args[-1] == "/f", args
+        name = args[3]
+        if not self.elevated:
+            return 1, samples.REG_ACCESS_DENIED
+        if args[0] == "add":
+            assert args[4:8] == ["/t", "REG_DWORD", "/d", args[7]] and len(args) == 9, args
+            value = int(args[7])
+            return self._write("reg " + " ".join(args), lambda: self.registry.__setitem__(name, value), samples.REG_OK)
+        assert args[0] == "delete" and len(args) == 5, args
+        if name not in self.registry:
+            return 1, samples.REG_NOT_FOUND
+        return self._write("reg " + " ".join(args), lambda: self.registry.pop(name), samples.REG_OK)
+
+
+class FakeConnection:
+    """The parts of a connection plugin ``ActionBase._low_level_execute_command`` uses, in front of a FakeHost.
+
+    Like ansible-core's winrm connection, it runs a command line that already is ``PowerShell ... -EncodedCommand``
+    as is (anything else would be wrapped again, which the plugin must not rely on), decodes the UTF-16LE script and
+    answers UTF-8 bytes (the winrm shell's code page 65001).
+    """
+
+    transport = "ansible.builtin.winrm"
+    allow_executable = False
+    become = None
+
+    def __init__(self, host: FakeHost, shell: t.Any, error: Exception | None = None) -> None:
+        self.host = host
+        self._shell = shell
+        self.error = error
+        self.command_lines: list[str] = []
+
+    def exec_command(self, cmd: str, in_data: bytes | None = None, sudoable: bool = True) -> tuple[int, bytes, bytes]:
+        self.command_lines.append(cmd)
+        assert in_data is None, "the engine sends no stdin"
+        if self.error is not None:
+            raise self.error
+        prefix = self._shell._encode_script("", as_list=False, strict_mode=False, preserve_rc=False)
+        assert cmd.startswith(prefix), f"not an encoded PowerShell command line: {cmd[:80]!r}"
+        script = base64.b64decode(cmd[len(prefix):].strip()).decode("utf-16-le")
+        rc, stdout, stderr = self.host.execute(script)
+        return rc, stdout.encode("utf-8"), stderr.encode("utf-8")
+
+
+def run_action(name: str, args: dict[str, t.Any], host: FakeHost, check_mode: bool = False, diff: bool = False,
+               error: Exception | None = None, async_val: int = 0) -> tuple[dict[str, t.Any], FakeConnection]:
+    """Run portscale.tcpip.<name>'s action plugin with a real Task, PlayContext, loader and templar.
+
+    Returns the result and the connection (its ``command_lines`` are the command executions that reached it).
+    """
+    task = Task()
+    task.action = f"portscale.tcpip.{name}"
+    task.args = dict(args)
+    task.check_mode = check_mode
+    task.diff = diff
+    task.async_val = async_val
+    connection = FakeConnection(host, plugin_loader.shell_loader.get("powershell"), error)
+    loader = DataLoader()
+    module = importlib.import_module(f"ansible_collections.portscale.tcpip.plugins.action.{name}")
+    plugin = module.ActionModule(task, connection, PlayContext(), loader, Templar(loader=loader), plugin_loader)
+    return plugin.run(task_vars={}), connection

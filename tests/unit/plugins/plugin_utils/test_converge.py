@@ -1,0 +1,192 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""converge: read -> plan -> (check mode stops) -> write + verify, against the in-memory fake host.
+
+Counts command executions (one when nothing changes or in check mode, two when something changes) and checks
+that every failure says what the host answered and exactly what changed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.portscale.tcpip.plugins.plugin_utils import commands, dynamic_range
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, Plan, converge
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import RemoteError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import SnapshotRequest
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
+
+DEFAULT_ARGS = {"start": None, "count": None, "end": None, "state": "present", "protocols": ["tcp", "udp"],
+                "ip_versions": ["ipv4", "ipv6"], "store": "persistent", "listener_guard": "warn"}
+SET_IPV4_TCP = "netsh int ipv4 set dynamicport tcp start=10000 num=55536 store=persistent"
+SET_IPV6_UDP = "netsh int ipv6 set dynamicport udp start=10000 num=55536 store=persistent"
+
+
+def converge_range(host, check_mode=False, **args):
+    request = dynamic_range.request_from_args({**DEFAULT_ARGS, **args})
+    return converge(host.execute, request.snapshot_request(), lambda snap: dynamic_range.plan(request, snap),
+                    lambda snap: dynamic_range.observe(request, snap), check_mode)
+
+
+def wide(**args):
+    return {"start": 10000, "end": 65535, **args}
+
+
+def test_a_converged_host_costs_one_execution_and_reports_no_change():
+    host = FakeHost(ranges={c: (10000, 55536) for c in FakeHost().ranges})
+    result = converge_range(host, **wide())
+    assert len(host.executions) == 1 and host.writes == []
+    assert result["changed"] is False and result["commands"] == []
+    wide_view = {"start": 10000, "count": 55536, "end": 65535}
+    assert result["before"] == result["after"] == {k: wide_view for k in ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")}
+
+
+def test_a_change_costs_two_executions_and_the_second_writes_then_verifies():
+    host = FakeHost(ranges={**FakeHost().ranges, ("ipv4", "udp"): (10000, 55536)})
+    result = converge_range(host, **wide())
+    assert len(host.executions) == 2
+    writes, verification = host.executions[1][:3], host.executions[1][3:]
+    assert writes == [SET_IPV4_TCP, SET_IPV4_TCP.replace("ipv4", "ipv6"), SET_IPV6_UDP]
+    assert host.writes == writes
+    # The verification re-reads what the first batch read, minus netstat.
+    assert verification == [line for line in host.executions[0] if not line.startswith("netstat")]
+    assert result["changed"] is True
+    assert result["after"] == result["diff"]["after"] == {k: {"start": 10000, "count": 55536, "end": 65535}
+                                                          for k in ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")}
+    assert result["before"]["ipv4_tcp"] == {"start": 49152, "count": 16384, "end": 65535}
+    assert result["diff"]["before"] == result["before"]
+    assert result["commands"] == writes
+    assert all(host.ranges[c] == (10000, 55536) for c in host.ranges)
+
+
+def test_check_mode_reads_once_writes_nothing_and_reports_the_diff():
+    host = FakeHost()
+    result = converge_range(host, check_mode=True, **wide(protocols=["tcp"], ip_versions=["ipv4"]))
+    assert len(host.executions) == 1 and host.writes == []
+    assert not any("set" in line for line in host.commands_run)
+    assert result["changed"] is True
+    assert result["diff"] == {"before": {"ipv4_tcp": {"start": 49152, "count": 16384, "end": 65535}},
+                              "after": {"ipv4_tcp": {"start": 10000, "count": 55536, "end": 65535}}}
+    assert result["commands"] == [SET_IPV4_TCP]
+    assert host.ranges[("ipv4", "tcp")] == (49152, 16384)
+
+
+def test_a_refused_write_says_what_changed_what_was_refused_and_the_host_text():
+    host = FakeHost(refusals=[("ipv6 set dynamicport udp", 1, samples.NETSH_BAD_PARAMETER)])
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, **wide())
+    message = str(caught.value)
+    assert message.startswith("The host refused a change.")
+    assert f"changed: '{SET_IPV4_TCP}'" in message
+    assert f"refused: '{SET_IPV6_UDP}' exited 1: The parameter is incorrect." in message
+    result = caught.value.result
+    assert result["changed"] is True  # three of the four ranges did change
+    assert result["after"]["ipv6_udp"] == {"start": 49152, "count": 16384, "end": 65535}
+    assert result["after"]["ipv4_tcp"]["start"] == 10000
+    assert len(host.executions) == 2 and len(host.writes) == 3
+
+
+def test_when_every_write_is_refused_nothing_changed():
+    host = FakeHost(elevated=False)
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, **wide(ip_versions=["ipv4"], protocols=["tcp"]))
+    assert "changed: nothing" in str(caught.value)
+    assert "exited 1: The requested operation requires elevation (Run as administrator)." in str(caught.value)
+    assert caught.value.result["changed"] is False
+    assert host.writes == []
+
+
+def test_refusal_hint_is_added_to_the_message():
+    host = FakeHost(elevated=False)
+
+    def planner(_snap):
+        return Plan(before={}, after={}, commands=[commands.set_tcpip_dword("MaxUserPort", 5000)], refusal_hint="Run as an administrator.")
+    with pytest.raises(ConvergeFailed) as caught:
+        converge(host.execute, SnapshotRequest(), planner, lambda snap: {}, False)
+    assert "ERROR: Access is denied." in str(caught.value) and str(caught.value).count("Run as an administrator.") == 1
+
+
+def test_a_write_the_host_claims_but_does_not_apply_fails_verification():
+    host = FakeHost(lie_about_writes=True)
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, **wide(ip_versions=["ipv4"], protocols=["tcp"]))
+    message = str(caught.value)
+    assert message.startswith("Every write succeeded but the host now reports")
+    assert "{'ipv4_tcp': {'start': 49152, 'count': 16384, 'end': 65535}}" in message
+    assert caught.value.result["changed"] is True
+    assert caught.value.result["after"] == {"ipv4_tcp": {"start": 49152, "count": 16384, "end": 65535}}
+
+
+def test_a_host_that_stops_mid_batch_reports_the_writes_that_did_run():
+    host = FakeHost(crash=(2, 1))  # the write batch dies after its first command
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, **wide(ip_versions=["ipv4"]))
+    message = str(caught.value)
+    assert "the host ran 1 of" in message and "(powershell exit code 1)" in message
+    assert f"The writes that did run: changed: '{SET_IPV4_TCP}'" in message
+    assert "Read the host again before retrying." in message
+    assert caught.value.result["after"] is None
+
+
+def test_a_host_that_stops_before_any_write_says_none_ran():
+    host = FakeHost(crash=(2, 0))
+    with pytest.raises(ConvergeFailed, match="The writes that did run: none"):
+        converge_range(host, **wide(ip_versions=["ipv4"]))
+    assert host.writes == []
+
+
+def test_powershell_errors_during_the_write_batch_list_the_writes():
+    error = "Program 'netsh.exe' failed to run: The system cannot find the file specified\r\n"
+    host = FakeHost(stderr=(2, error))
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, **wide(ip_versions=["ipv4"], protocols=["udp"]))
+    assert "PowerShell reported errors while running the batch: Program 'netsh.exe' failed to run" in str(caught.value)
+    assert "changed: 'netsh int ipv4 set dynamicport udp" in str(caught.value)
+
+
+def test_a_failing_read_is_a_remote_error_and_nothing_is_written():
+    host = FakeHost(stderr=(1, "At line:1 char:1\r\n+ & netsh\r\nThe term 'netsh' is not recognized\r\n"))
+    with pytest.raises(RemoteError) as caught:
+        converge_range(host, **wide())
+    assert "The term 'netsh' is not recognized" in str(caught.value)
+    assert caught.value.rc == 1 and len(host.executions) == 1 and host.writes == []
+
+
+def test_missing_markers_in_the_read_name_the_command_where_the_host_stopped():
+    host = FakeHost(crash=(1, 3))
+    with pytest.raises(RemoteError) as caught:
+        converge_range(host, **wide())
+    assert "stopped before 'netsh int ipv4 show dynamicport udp'" in str(caught.value)
+    assert host.writes == []
+
+
+def test_a_read_command_failing_is_named_with_its_exit_code_and_output():
+    host = FakeHost(refusals=[("show excludedportrange protocol=udp", 1, "The system cannot find the file specified.\r\n")])
+    with pytest.raises(RemoteError) as caught:
+        converge_range(host, **wide())
+    assert "'netsh int ipv4 show excludedportrange protocol=udp' exited 1: The system cannot find the file specified." in str(caught.value)
+
+
+def test_plan_extra_and_warnings_reach_the_result():
+    host = FakeHost(registry={"MaxUserPort": 65534})
+    result = converge_range(host, check_mode=True, **wide())
+    assert result["listeners_in_new_range"] == {}
+    assert any("MaxUserPort=65534" in w for w in result["warnings"])
+    assert result["reboot_required"] is False
+
+
+def test_store_active_is_passed_through():
+    host = FakeHost()
+    converge_range(host, **wide(ip_versions=["ipv6"], protocols=["tcp"], store="active"))
+    assert host.writes == ["netsh int ipv6 set dynamicport tcp start=10000 num=55536 store=active"]
+    assert host.ranges[("ipv6", "tcp")] == (10000, 55536) and host.ranges[("ipv4", "tcp")] == (49152, 16384)
+
+
+def test_plan_dataclass_defaults_are_independent():
+    first, second = Plan({}, {}), Plan({}, {})
+    first.commands.append(commands.netstat())
+    first.warnings.append("x")
+    assert second.commands == [] and second.warnings == [] and second.extra == {}
+    assert PortRange(1, 1).end == 1
