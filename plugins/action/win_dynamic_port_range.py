@@ -13,3 +13,8 @@ class ActionModule(ConfigurationAction):
     DOCUMENTATION = DOCUMENTATION
     ENGINE = dynamic_range
     MUTUALLY_EXCLUSIVE = (("count", "end"),)
+    VALID = {
+        "start": "an integer from 1025 to 65535",
+        "count": "an integer, at least 255, with start + count at most 65536",
+        "end": "an integer up to 65535, at least start + 254",
+    }

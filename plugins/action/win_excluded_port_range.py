@@ -12,3 +12,8 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import Conf
 class ActionModule(ConfigurationAction):
     DOCUMENTATION = DOCUMENTATION
     ENGINE = excluded_ranges
+    VALID = {
+        "start": "a port from 1 to 65535",
+        "count": "an integer of at least 1 (the block must end at 65535 at most)",
+        "end": "a port from start to 65535",
+    }

@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import base64
+import re
 import typing as t
 
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from .argspec import argument_spec_from_doc
@@ -39,6 +41,8 @@ class PortscaleAction(ActionBase):
 
     DOCUMENTATION: str = ""
     MUTUALLY_EXCLUSIVE: t.Sequence[t.Sequence[str]] = ()
+    # What each typed option accepts, added to Ansible's own type errors (which name the option and value, not the range).
+    VALID: t.Mapping[str, str] = {}
 
     def run_engine(self, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
         raise NotImplementedError
@@ -51,10 +55,16 @@ class PortscaleAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        _dummy, args = self.validate_argument_spec(
-            argument_spec=argument_spec_from_doc(self.DOCUMENTATION),
-            mutually_exclusive=[list(group) for group in self.MUTUALLY_EXCLUSIVE],
-        )
+        try:
+            _dummy, args = self.validate_argument_spec(
+                argument_spec=argument_spec_from_doc(self.DOCUMENTATION),
+                mutually_exclusive=[list(group) for group in self.MUTUALLY_EXCLUSIVE],
+            )
+        except AnsibleActionFail as error:
+            named = dict.fromkeys(re.findall(r"argument '([^']+)'", error.message))
+            hints = [f"{name}: {self.VALID[name]}" for name in named if name in self.VALID]
+            valid = f" Valid values: {'; '.join(hints)}." if hints else ""
+            raise AnsibleActionFail(f"{error.message}.{valid} {NOTHING_CHANGED}") from None
         try:
             result.update(self.run_engine(dict(args), bool(self._task.check_mode)))
         except TcpipValueError as error:
