@@ -121,11 +121,16 @@ def delete_tcpip_value(name: str) -> NativeCommand:
                          writes=True)
 
 
-def netstat(protocol: str | None = None) -> NativeCommand:
-    """``netstat -ano`` (every protocol and IP version) or limited with ``-p``."""
+def netstat(protocol: str | None = None, bound: bool = False) -> NativeCommand:
+    """``netstat -ano`` (every protocol and IP version) or limited with ``-p``.
+
+    ``bound`` adds ``-q``: BOUND sockets hold ephemeral ports but ``-ano`` hides them. ``-q`` needs Windows 10 /
+    Server 2016 (or 2012 R2 with an update); older hosts reject it (FACTS §6.1, §6.3 step 6).
+    """
+    flags = "-anoq" if bound else "-ano"
     if protocol is None:
-        return NativeCommand(("netstat", "-ano"))
-    return NativeCommand(("netstat", "-ano", "-p", _check_choice("protocol", protocol, NETSTAT_PROTOCOLS)))
+        return NativeCommand(("netstat", flags))
+    return NativeCommand(("netstat", flags, "-p", _check_choice("protocol", protocol, NETSTAT_PROTOCOLS)))
 
 
 def winnat(action: str) -> NativeCommand:

@@ -74,3 +74,113 @@ def _small_ranges(snapshot: HostSnapshot) -> t.Iterator[Finding]:
 def configuration_findings(snapshot: HostSnapshot) -> list[Finding]:
     """The findings every configuration module warns about."""
     return [*_max_user_port(snapshot), *_exclusions(snapshot), *_small_ranges(snapshot)]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Findings of win_port_info (registry state and capacity). The capacity ones take the RangeCapacity objects of
+# capacity.py (which imports this module, hence no import here; any object with the same attributes works).
+
+SEVERITY_ORDER = ("critical", "warning", "info")
+HEADROOM_WARNING_PERCENT = 20.0      # free ports below this share of the range: warning
+HEADROOM_CRITICAL_PERCENT = 5.0      # ... below this: critical
+TIME_WAIT_DOMINANT_SHARE = 0.5       # TIME_WAIT holds more than this share of the ports in use ...
+TIME_WAIT_SIGNIFICANT_SHARE = 0.1    # ... and at least this share of the usable ports (a few on an idle host do not count)
+PROCESS_DOMINANT_SHARE = 0.5         # one process holds more than this share of the usable ports
+TIME_WAIT_DELAY_LIMITS = (2, 300)
+
+
+def _max_user_port_effect(snapshot: HostSnapshot) -> t.Iterator[Finding]:
+    """Whether MaxUserPort's boot rewrite can be seen in the live TCP ranges (it is pending when they differ)."""
+    value = snapshot.registry.get("MaxUserPort")
+    if value is None or not snapshot.has_dynamicport:
+        return
+    boot = max_user_port_boot_range(value)
+    differing = [f"{combo_key(combo)} is {port_range}" for combo, port_range in sorted(snapshot.ranges.items())
+                 if combo[1] == "tcp" and port_range != boot]
+    if differing:
+        yield Finding("warning", "max_user_port_pending",
+                      f"MaxUserPort={value} has not shaped the live TCP range yet ({'; '.join(differing)}): it was written after the "
+                      f"last boot, or the range was changed with netsh since. The next boot makes the TCP range {boot}.")
+    else:
+        yield Finding("info", "max_user_port_in_effect",
+                      f"The live TCP range is {boot}, the range MaxUserPort={value} produces at boot: the value is in effect.")
+
+
+def _time_wait_delay(snapshot: HostSnapshot) -> t.Iterator[Finding]:
+    value = snapshot.registry.get("TcpTimedWaitDelay")
+    if value is None:
+        return
+    low, high = TIME_WAIT_DELAY_LIMITS
+    if not low <= value <= high:
+        yield Finding("warning", "time_wait_delay_ignored",
+                      f"TcpTimedWaitDelay={value} is outside {low}-{high} seconds; Windows ignores it and keeps the 120 s default. "
+                      "Set a valid value or remove it (portscale.tcpip.win_tcpip_parameters).")
+        return
+    yield Finding("info", "time_wait_delay_set",
+                  f"TcpTimedWaitDelay={value}: closed connections stay in TIME_WAIT {value} s once the host has rebooted after the "
+                  "value was written. Whether that boot happened cannot be read from the host; the figures assume it did.")
+
+
+def _legacy(snapshot: HostSnapshot) -> t.Iterator[Finding]:
+    if snapshot.has_dynamicport:
+        return
+    last = snapshot.registry.get("MaxUserPort", 5000)
+    yield Finding("info", "no_dynamic_port_range",
+                  f"Windows build {snapshot.os_build} has no netsh dynamic port range: outbound TCP ports come from 1025-{last} "
+                  "(MaxUserPort, default 5000, read at boot). Capacity is not computed for it.")
+
+
+def registry_findings(snapshot: HostSnapshot) -> list[Finding]:
+    """What the Tcpip\\Parameters values do, and whether their effect can be observed."""
+    return [*_max_user_port_effect(snapshot), *_time_wait_delay(snapshot), *_legacy(snapshot)]
+
+
+def _headroom(name: str, cap: t.Any) -> t.Iterator[Finding]:
+    # Exact comparison (free / count), not the rounded percent_free: 3276 of 16384 is 19.995%, below 20.
+    share = 100.0 * cap.free / cap.port_range.count
+    if share >= HEADROOM_WARNING_PERCENT:
+        return
+    severity, code = ("critical", "headroom_critical") if share < HEADROOM_CRITICAL_PERCENT else ("warning", "headroom_low")
+    yield Finding(severity, code,
+                  f"{name}: only {cap.free} of the {cap.port_range.count} ports of {cap.port_range} are free ({cap.percent_free}%): "
+                  f"{cap.in_use} in use, {cap.excluded} excluded. New outbound connections fail with 10055 when none is left. "
+                  "Widen the range (portscale.tcpip.win_dynamic_port_range) and find what holds the ports (in_use.top_pids).")
+
+
+def _time_wait_dominates(name: str, cap: t.Any) -> t.Iterator[Finding]:
+    waiting = cap.in_use_by_state.get("TIME_WAIT", 0)
+    if not waiting or cap.time_wait_seconds is None:
+        return
+    if waiting > cap.in_use * TIME_WAIT_DOMINANT_SHARE and waiting >= cap.usable * TIME_WAIT_SIGNIFICANT_SHARE:
+        yield Finding("warning", "time_wait_dominates",
+                      f"{name}: {waiting} of the {cap.in_use} ports in use are in TIME_WAIT (closed connections, held "
+                      f"{cap.time_wait_seconds} s). The host opens and closes many short connections: reuse connections "
+                      "(keep-alive, pooling), lower TcpTimedWaitDelay (for example 30; needs a reboot) or widen the range.")
+
+
+def _process_dominates(name: str, cap: t.Any) -> t.Iterator[Finding]:
+    for pid, ports in cap.ports_by_pid:
+        if pid > 0 and ports > cap.usable * PROCESS_DOMINANT_SHARE:
+            yield Finding("warning", "process_holds_most_ports",
+                          f"{name}: process {pid} holds {ports} of the {cap.usable} usable ports of {cap.port_range}. "
+                          "Check it for a connection leak (sockets never closed) before widening the range.")
+
+
+def capacity_findings(capacities: t.Mapping[t.Any, t.Any]) -> list[Finding]:
+    """Headroom, TIME_WAIT and per-process findings for each range (``{combo: capacity.RangeCapacity}``)."""
+    found: list[Finding] = []
+    for combo, cap in sorted(capacities.items()):
+        name = combo_key(combo)
+        found += [*_headroom(name, cap), *_time_wait_dominates(name, cap), *_process_dominates(name, cap)]
+    return found
+
+
+def bound_sockets_hidden() -> Finding:
+    return Finding("info", "bound_sockets_not_listed",
+                   "netstat -q (BOUND sockets) is not available on this host: sockets that are bound but not connected hold "
+                   "ephemeral ports without being counted, so the free figures may be slightly high.")
+
+
+def by_severity(findings: t.Iterable[Finding]) -> list[Finding]:
+    """Most severe first; the order within a severity is kept."""
+    return sorted(findings, key=lambda finding: SEVERITY_ORDER.index(finding.severity))

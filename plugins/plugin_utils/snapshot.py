@@ -53,6 +53,9 @@ class SnapshotRequest:
     combos: tuple[Combo, ...] = ALL_COMBOS
     exclusions: bool = True
     netstat: bool = False
+    # With netstat: list BOUND sockets too (``netstat -anoq``). They hold ephemeral ports but ``-ano`` hides them;
+    # ``-q`` needs Windows 10 / Server 2016 (or 2012 R2 with an update), so callers fall back to ``-ano`` when it fails.
+    netstat_bound: bool = False
 
     def verification(self) -> SnapshotRequest:
         """What to re-read after writes: the same, minus the (large) connection table."""
@@ -78,7 +81,7 @@ def snapshot_commands(request: SnapshotRequest) -> list[commands.NativeCommand]:
     if request.exclusions:
         cmds += [commands.show_excluded_ranges(ip, proto) for ip, proto in request.combos]
     if request.netstat:
-        cmds.append(commands.netstat())
+        cmds.append(commands.netstat(bound=request.netstat_bound))
     return cmds
 
 

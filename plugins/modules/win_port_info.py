@@ -1,0 +1,173 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only holds documentation: the module is the action plugin of the same name (it runs on the controller).
+
+DOCUMENTATION = r"""
+---
+module: win_port_info
+short_description: Report Windows ephemeral port capacity, what uses it and what is wrong with it
+version_added: 0.1.0
+description:
+  - Reads the four dynamic port ranges (IPv4/IPv6 x TCP/UDP), the excluded port ranges, the C(MaxUserPort) and
+    C(TcpTimedWaitDelay) registry values, the OS build and the connection table (C(netstat -anoq)) in one command execution,
+    and reports for each range how many ports are excluded, in use and free.
+  - Every port of a range is counted once, so C(in_use.total) + C(free) + C(excluded.total) of each entry of RV(capacity)
+    equals the size of the range. See the capacity guide (docs/capacity.md) for the exact rules.
+  - Reports the sustainable rate of new outbound connections to one destination (free ports / TIME_WAIT seconds),
+    the processes holding the most ports, the listeners inside each range, and a list of findings with a severity.
+  - Locale-independent. It reads numbers and addresses, never the words of the host's display language.
+  - Read-only; check mode reads exactly the same.
+options: {}
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: windows
+notes:
+  - Works without administrator rights, but C(netstat -o) shows process ids of other users' sockets only to administrators.
+  - BOUND sockets (bound, not connected) hold ports but are listed only by C(netstat -q) (Windows 10 / Server 2016, or
+    2012 R2 with an update). On hosts without it the module reads C(netstat -ano) in a second command execution and adds
+    the finding C(bound_sockets_not_listed).
+  - C(TcpTimedWaitDelay) and C(MaxUserPort) take effect at the next boot. The module cannot read the values in force;
+    it assumes the registry value for the TIME_WAIT time and says so in RV(time_wait).
+seealso:
+  - module: portscale.tcpip.win_port_probe
+  - module: portscale.tcpip.win_dynamic_port_range
+  - module: portscale.tcpip.win_tcpip_parameters
+  - name: Troubleshoot port exhaustion issues (Microsoft)
+    description: Microsoft's guide to ephemeral port exhaustion.
+    link: https://learn.microsoft.com/en-us/troubleshoot/windows-client/networking/tcp-ip-port-exhaustion-troubleshooting
+author:
+  - portscale.tcpip contributors (@portscale)
+"""
+
+EXAMPLES = r"""
+- name: Read the port capacity of every host
+  portscale.tcpip.win_port_info:
+  register: ports
+
+- name: Show the headroom of the IPv4 TCP range
+  ansible.builtin.debug:
+    msg: >-
+      {{ ports.capacity.ipv4_tcp.free }} free of {{ ports.capacity.ipv4_tcp.range.count }}
+      ({{ ports.capacity.ipv4_tcp.percent_free }}%), about {{ ports.capacity.ipv4_tcp.connections_per_second }}
+      new connections/s to one destination
+
+- name: Fail on hosts with a critical finding
+  ansible.builtin.assert:
+    that: ports.findings | selectattr('severity', 'equalto', 'critical') | list | length == 0
+    fail_msg: "{{ ports.findings | selectattr('severity', 'equalto', 'critical') | map(attribute='message') | list }}"
+"""
+
+RETURN = r"""
+os_build:
+  description: The Windows build number (C(CurrentBuildNumber)).
+  returned: always
+  type: int
+  sample: 20348
+dynamic_port_ranges_supported:
+  description: False on Windows Server 2003 and older, which have no netsh dynamic range (then RV(ranges) and RV(capacity) are empty).
+  returned: always
+  type: bool
+  sample: true
+ranges:
+  description: The live dynamic ranges, keyed C(<ip_version>_<protocol>).
+  returned: always
+  type: dict
+  sample: {"ipv4_tcp": {"start": 49152, "count": 16384, "end": 65535}}
+exclusions:
+  description:
+    - The excluded port ranges of each protocol and IP version. C(kind) is V(administered) (a C(*) row, managed with
+      portscale.tcpip.win_excluded_port_range), V(winnat) (a Hyper-V/WinNAT block of 100 or more ports, re-planned at
+      every boot) or V(system) (other rows, such as HTTP.sys/WinRM single ports).
+    - C(ports_in_range) is how many of the row's ports fall inside the dynamic range.
+  returned: always
+  type: dict
+  sample: {"ipv4_tcp": [{"start": 50916, "end": 51015, "count": 100, "administered": false, "kind": "winnat", "ports_in_range": 100}]}
+registry:
+  description:
+    - C(MaxUserPort) and C(TcpTimedWaitDelay) (C(value) is null when absent) and what they do at the next boot.
+    - For C(MaxUserPort), C(tcp_range_at_next_boot) is the TCP range Windows builds from it (1024..MaxUserPort), and C(pending)
+      is true when the live TCP range differs from it, that is, the value was written after the last boot.
+    - For C(TcpTimedWaitDelay), C(pending) is always null; Windows does not show the value in force.
+  returned: always
+  type: dict
+  sample:
+    MaxUserPort: {"value": 65534, "tcp_range_at_next_boot": {"start": 1024, "count": 64511, "end": 65534}, "pending": true, "governs": "max_user_port"}
+    TcpTimedWaitDelay: {"value": null, "time_wait_seconds_at_next_boot": 120, "pending": null, "note": "..."}
+time_wait:
+  description: The TIME_WAIT time used for the rates, and where it comes from (V(registry) or V(default), 120 s).
+  returned: always
+  type: dict
+  sample: {"seconds": 120, "source": "default", "note": "TcpTimedWaitDelay is not set: Windows keeps TIME_WAIT for 120 s."}
+capacity:
+  description:
+    - For each range, keyed C(<ip_version>_<protocol>). C(excluded.total) + C(in_use.total) + C(free) = C(range.count).
+    - C(excluded) splits into C(administered) and C(system); C(winnat) is the part of C(system) held by Hyper-V/WinNAT blocks.
+    - C(in_use.by_state) counts ports (not rows) by the state of the row that holds them (V(UDP) for UDP sockets);
+      C(in_use.top_pids) lists the processes holding the most ports of the range (PID 0 is TIME_WAIT, which has no owner).
+    - C(usable) is the range minus its exclusions; C(percent_free) is C(free) over C(range.count).
+    - C(connections_per_second) is C(free) / C(time_wait_seconds), the sustainable rate of new outbound connections to one
+      destination address and port when the client closes first (null for UDP).
+    - C(listeners_in_range) lists TCP listeners whose port lies inside the range (first 100); C(connection_rows) counts the
+      connection table's rows for this protocol and IP version by state.
+  returned: always
+  type: dict
+  sample:
+    ipv4_tcp:
+      range: {"start": 49152, "count": 16384, "end": 65535}
+      excluded: {"total": 0, "administered": 0, "system": 0, "winnat": 0}
+      in_use: {"total": 14026, "by_state": {"TIME_WAIT": 12000, "ESTABLISHED": 2000, "BOUND": 20, "LISTENING": 6},
+               "top_pids": [{"pid": 0, "ports": 12000, "percent_of_range": 73.2}]}
+      free: 2358
+      usable: 16384
+      percent_free: 14.4
+      time_wait_seconds: 120
+      connections_per_second: 19.6
+      listeners_in_range: {"count": 6, "ports": [{"port": 49664, "pid": 712}]}
+      connection_rows: {"total": 14033, "by_state": {"TIME_WAIT": 12000}}
+top_processes:
+  description: The processes holding the most ports across all ranges (first 10), with their rows in the connection table.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"pid": 3120, "ports_in_ranges": 2021, "rows": 2022}]
+bound_sockets_listed:
+  description: Whether BOUND sockets were counted (C(netstat -q) worked).
+  returned: always
+  type: bool
+  sample: true
+connection_rows:
+  description: Rows of the connection table (all protocols and IP versions).
+  returned: always
+  type: int
+  sample: 14071
+findings:
+  description:
+    - What deserves attention, most severe first, each with C(severity) (V(critical), V(warning) or V(info)), a stable
+      C(code) and a C(message) that says what to do. The codes are explained in the capacity guide (docs/capacity.md).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"severity": "warning", "code": "time_wait_dominates", "message": "ipv4_tcp: 12000 of the 14026 ports in use are in TIME_WAIT ..."}]
+command_executions:
+  description: Command executions the read took on the host (1, or 2 when C(netstat -q) is not available).
+  returned: always
+  type: int
+  sample: 1
+"""

@@ -1,0 +1,268 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_port_probe: prove outbound TCP capacity with a bounded burst of real connections on the host.
+
+Two command executions at most: one read (the snapshot batch with the connection table, for the free ports that
+set the safety cap) and one run of the probe script (probe_script.py). Check mode stops after the read.
+
+Safety on production hosts, applied before anything is opened and reported in ``capped``:
+
+* hard caps: at most 200,000 sockets and 600 s (the contract's bounds; larger requests are reduced);
+* the share cap: unless ``allow_exhaustion`` is set, the probe takes at most ``max_free_share`` percent of the ports
+  that were free when it read the host (its own listener counts as one), so the services on the host keep the rest.
+  With SO_REUSE_UNICASTPORT / SO_PORT_SCALABILITY and K explicit local addresses each port number serves K sockets,
+  so the socket limit is K times the port budget.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import typing as t
+
+from .capacity import RangeCapacity, host_capacity, time_wait
+from .port_info import HostRead, read_host
+from .probe_script import MAX_COUNT, MAX_LOCAL_ADDRESSES, MAX_TIMEOUT_MS, RESULT_MARKER, SCHEMA_VERSION, render
+from .remote import RemoteError
+from .snapshot import Combo, SnapshotRequest, combo_key
+from .tcpip import PORT_MAX, TcpipValueError, to_int
+
+Execute = t.Callable[[str], t.Tuple[int, str, str]]
+LOOPBACK = {4: "127.0.0.1", 6: "::1"}
+EXHAUSTION_CODES = (10055, 10048)   # WSAENOBUFS, WSAEADDRINUSE: no ephemeral port left (WINDOWS-FACTS §7.1)
+RESULT_KEYS = ("schema", "requested", "opened", "closed", "first_failure_index", "error", "timed_out", "elapsed_ms", "rate_per_sec",
+               "local_port_min", "local_port_max", "addresses_used", "opened_per_address", "listener_port", "target")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeRequest:
+    count: int                       # after the hard cap
+    timeout_ms: int                  # after the hard cap
+    ip_version: int
+    target_host: str
+    target_port: int
+    reuse_unicast_port: bool
+    port_scalability: bool
+    local_addresses: tuple[str, ...]
+    max_free_share: int
+    allow_exhaustion: bool
+    fail_below: int | None
+    requested_count: int             # what the task asked for
+    hard_caps: tuple[dict[str, t.Any], ...] = ()
+
+    @property
+    def combo(self) -> Combo:
+        return (f"ipv{self.ip_version}", "tcp")
+
+    @property
+    def port_scaling(self) -> int:
+        """Sockets one port number can serve: K with a scalability option and K explicit addresses, else 1."""
+        if self.local_addresses and (self.reuse_unicast_port or self.port_scalability):
+            return len(self.local_addresses)
+        return 1
+
+    def snapshot_request(self) -> SnapshotRequest:
+        return SnapshotRequest(combos=(self.combo,), exclusions=True, netstat=True, netstat_bound=True)
+
+
+def _canonical_address(option: str, text: object, ip_version: int) -> str:
+    if not isinstance(text, str):
+        raise TcpipValueError(option, text, "expected an IP address literal")
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        raise TcpipValueError(option, text, "expected an IP address literal (host names are not accepted)") from None
+    if address.version != ip_version:
+        raise TcpipValueError(option, text, f"expected an IPv{ip_version} address (ip_version={ip_version})")
+    return str(address)
+
+
+def request_from_args(args: dict[str, t.Any]) -> ProbeRequest:
+    caps: list[dict[str, t.Any]] = []
+    requested = to_int("count", args["count"])
+    if requested < 1:
+        raise TcpipValueError("count", requested, "open at least one connection")
+    count = min(requested, MAX_COUNT)
+    if count < requested:
+        caps.append({"limit": "max_count", "requested": requested, "applied": count,
+                     "reason": f"a probe opens at most {MAX_COUNT} connections"})
+    timeout = to_int("timeout", args["timeout"])
+    if timeout < 1:
+        raise TcpipValueError("timeout", timeout, "give at least 1 second")
+    timeout_ms = min(timeout * 1000, MAX_TIMEOUT_MS)
+    if timeout_ms < timeout * 1000:
+        caps.append({"limit": "max_timeout", "requested": timeout, "applied": timeout_ms // 1000,
+                     "reason": f"a probe runs at most {MAX_TIMEOUT_MS // 1000} s"})
+    ip_version = to_int("ip_version", args["ip_version"])
+    if ip_version not in (4, 6):
+        raise TcpipValueError("ip_version", ip_version, "4 or 6")
+    target_port = to_int("target_port", args["target_port"])
+    if not 0 <= target_port <= PORT_MAX:
+        raise TcpipValueError("target_port", target_port, f"0 (the probe's own listener) or a port up to {PORT_MAX}")
+    target = args.get("target_host")
+    target_host = LOOPBACK[ip_version] if target in (None, "") else _canonical_address("target_host", target, ip_version)
+    addresses = tuple(_canonical_address("local_addresses", a, ip_version) for a in args.get("local_addresses") or ())
+    if len(set(addresses)) != len(addresses):
+        raise TcpipValueError("local_addresses", list(addresses), "give each address once")
+    if len(addresses) > MAX_LOCAL_ADDRESSES:
+        raise TcpipValueError("local_addresses", len(addresses), f"at most {MAX_LOCAL_ADDRESSES} addresses")
+    share = to_int("max_free_share", args["max_free_share"])
+    if not 1 <= share <= 100:
+        raise TcpipValueError("max_free_share", share, "a percentage from 1 to 100")
+    fail_below = None if args.get("fail_below") is None else to_int("fail_below", args["fail_below"])
+    if fail_below is not None and not 0 <= fail_below <= count:
+        raise TcpipValueError("fail_below", fail_below, f"between 0 and the number of connections the probe may open ({count})")
+    return ProbeRequest(count=count, timeout_ms=timeout_ms, ip_version=ip_version, target_host=target_host, target_port=target_port,
+                        reuse_unicast_port=bool(args["reuse_unicast_port"]), port_scalability=bool(args["port_scalability"]),
+                        local_addresses=addresses, max_free_share=share, allow_exhaustion=bool(args["allow_exhaustion"]),
+                        fail_below=fail_below, requested_count=requested, hard_caps=tuple(caps))
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbePlan:
+    count: int                       # sockets the probe will try to open
+    free_ports: int | None           # free ports of the range when the host was read
+    port_budget: int | None          # ports the share cap allows the clients (None: no share cap)
+    socket_limit: int | None
+    capped: tuple[dict[str, t.Any], ...]
+    range_text: str
+
+    def safety(self, request: ProbeRequest) -> dict[str, t.Any]:
+        return {"max_free_share": request.max_free_share, "allow_exhaustion": request.allow_exhaustion,
+                "free_ports": self.free_ports, "port_budget": self.port_budget, "socket_limit": self.socket_limit,
+                "sockets_per_port": request.port_scaling, "max_count": MAX_COUNT, "max_timeout": MAX_TIMEOUT_MS // 1000}
+
+
+def plan_probe(request: ProbeRequest, capacity: RangeCapacity | None, os_build: int) -> ProbePlan:
+    """Apply the share cap to the request, from the free ports of the range the probe draws from."""
+    capped = list(request.hard_caps)
+    if capacity is None:
+        if not request.allow_exhaustion:
+            raise TcpipValueError("allow_exhaustion", False,
+                                  f"the free ports of the {combo_key(request.combo)} range cannot be read on Windows build {os_build} "
+                                  "(no netsh dynamic port range), so the share cap cannot be applied; set allow_exhaustion: true "
+                                  "to probe with only the hard caps")
+        return ProbePlan(request.count, None, None, None, tuple(capped), "unknown")
+    free = capacity.free
+    listener_cost = 1 if request.target_port == 0 else 0
+    budget = max(0, free * request.max_free_share // 100 - listener_cost)
+    limit = budget * request.port_scaling
+    count = request.count
+    if not request.allow_exhaustion and count > limit:
+        capped.append({"limit": "free_share", "requested": count, "applied": limit,
+                       "reason": f"at most {request.max_free_share}% of the {free} free ports of {capacity.port_range} "
+                                 f"({budget} port(s){' after the listener' if listener_cost else ''}"
+                                 f"{f', {request.port_scaling} sockets each' if request.port_scaling > 1 else ''}); "
+                                 "set allow_exhaustion: true to go further"})
+        count = limit
+    return ProbePlan(count, free, None if request.allow_exhaustion else budget, None if request.allow_exhaustion else limit,
+                     tuple(capped), str(capacity.port_range))
+
+
+def probe_params(request: ProbeRequest, count: int) -> dict[str, t.Any]:
+    """The contract's input (docs/probe-contract.md §2); every value is an int, a bool or a canonical IP literal."""
+    return {"schema": SCHEMA_VERSION, "count": count, "timeout_ms": request.timeout_ms, "target_host": request.target_host,
+            "target_port": request.target_port, "reuse_unicast_port": request.reuse_unicast_port,
+            "port_scalability": request.port_scalability, "local_addresses": list(request.local_addresses),
+            "ip_version": request.ip_version}
+
+
+def parse_probe_output(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:
+    """The result JSON of the one marker line; RemoteError for anything the contract does not allow (§1.5)."""
+    lines = [line.strip() for line in stdout.splitlines() if line.startswith(RESULT_MARKER)]
+    problem = None
+    if rc != 0:
+        problem = f"the probe script exited {rc}"
+    elif len(lines) != 1:
+        problem = f"the probe script printed {len(lines)} result lines instead of one"
+    if problem is None:
+        try:
+            result = json.loads(lines[0][len(RESULT_MARKER):])
+        except ValueError:
+            result = None
+        if not isinstance(result, dict):
+            problem = "the probe's result line is not a JSON object"
+        elif result.get("schema") != SCHEMA_VERSION:
+            problem = f"the probe answered schema {result.get('schema')!r}, not {SCHEMA_VERSION}"
+        elif any(key not in result for key in RESULT_KEYS):
+            problem = f"the probe's result lacks {', '.join(k for k in RESULT_KEYS if k not in result)}"
+        else:
+            return result
+    said = (stderr or "").strip() or (stdout or "").strip() or "(no output)"
+    raise RemoteError(f"{problem}: {said}", rc, stdout, stderr)
+
+
+def _failure_text(outcome: dict[str, t.Any], request: ProbeRequest) -> str:
+    error = outcome.get("error")
+    if error:
+        return (f"attempt {outcome['first_failure_index']} failed with {error.get('code')} {error.get('name')}: "
+                f"{error.get('message')}")
+    if outcome.get("timed_out"):
+        return f"the {request.timeout_ms // 1000} s time budget ran out"
+    return "it stopped early without an error"
+
+
+def _explain(request: ProbeRequest, plan: ProbePlan, outcome: dict[str, t.Any]) -> str:
+    text = f"{plan.free_ports} port(s) of the {combo_key(request.combo)} range {plan.range_text} were free before the probe."
+    error = outcome.get("error") or {}
+    if error.get("code") in EXHAUSTION_CODES:
+        text += (" No ephemeral port was left: widen the range (portscale.tcpip.win_dynamic_port_range), shorten TIME_WAIT "
+                 "(portscale.tcpip.win_tcpip_parameters) or find the process holding ports (portscale.tcpip.win_port_info).")
+    elif error.get("code") == 10061 and outcome["opened"] > 0:
+        text += " 10061 in the middle of a burst means the listener's backlog overflowed, not a port shortage."
+    return text
+
+
+def evaluate(request: ProbeRequest, plan: ProbePlan, outcome: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The task result for a probe that ran; ``failed``/``msg`` set when it must fail."""
+    result: dict[str, t.Any] = {key: outcome[key] for key in RESULT_KEYS if key != "schema"}
+    result.update(changed=False, probed=True, requested=request.requested_count, count=plan.count, free_ports_before=plan.free_ports,
+                  capped=list(plan.capped), safety=plan.safety(request), fail_below=request.fail_below, warnings=[])
+    opened = outcome["opened"]
+    if outcome["closed"] != opened:
+        result["warnings"].append(f"The probe opened {opened} socket(s) but reports {outcome['closed']} closed.")
+    error = outcome.get("error") or {}
+    if error and opened == 0 and error.get("code") not in EXHAUSTION_CODES:
+        result.update(failed=True, passed=False,
+                      msg=f"The probe could not open any connection to {outcome['target']}: {_failure_text(outcome, request)}")
+        return result
+    if request.fail_below is None:
+        result["passed"] = None
+        return result
+    result["passed"] = opened >= request.fail_below
+    if not result["passed"]:
+        result.update(failed=True, msg=(f"The probe opened {opened} of {plan.count} connection(s) to {outcome['target']}, fewer than "
+                                        f"fail_below={request.fail_below}: {_failure_text(outcome, request)}. {_explain(request, plan, outcome)}"))
+    return result
+
+
+def _not_probed(request: ProbeRequest, plan: ProbePlan, check_mode: bool) -> dict[str, t.Any]:
+    params = probe_params(request, plan.count)
+    return {"changed": False, "probed": False, "requested": request.requested_count, "count": plan.count,
+            "free_ports_before": plan.free_ports, "capped": list(plan.capped), "safety": plan.safety(request),
+            "fail_below": request.fail_below, "passed": None, "check_mode": check_mode,
+            "would_probe": {key: value for key, value in params.items() if key != "schema"}, "warnings": []}
+
+
+def run(execute: Execute, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
+    request = request_from_args(args)
+    read: HostRead = read_host(execute, request.snapshot_request())
+    capacity = host_capacity(read.snapshot, time_wait(read.snapshot).seconds).get(request.combo)
+    plan = plan_probe(request, capacity, read.snapshot.os_build)
+    if request.fail_below is not None and plan.count < request.fail_below:
+        result = _not_probed(request, plan, check_mode)
+        caps = "; ".join(c["reason"] for c in plan.capped)
+        result.update(failed=True, passed=False,
+                      msg=(f"Nothing was probed: the safety caps allow {plan.count} connection(s), fewer than fail_below="
+                           f"{request.fail_below} ({caps}). {plan.free_ports} port(s) of the {combo_key(request.combo)} range "
+                           f"{plan.range_text} are free: widen the range (portscale.tcpip.win_dynamic_port_range) or find what holds "
+                           "them (portscale.tcpip.win_port_info), or set allow_exhaustion: true to probe up to the hard caps."))
+        return result
+    if check_mode or plan.count == 0:
+        result = _not_probed(request, plan, check_mode)
+        if plan.count == 0:
+            result["warnings"].append("Nothing was probed: the safety caps leave no connection to open.")
+        return result
+    rc, stdout, stderr = execute(render(probe_params(request, plan.count)))
+    return evaluate(request, plan, parse_probe_output(rc, stdout, stderr))

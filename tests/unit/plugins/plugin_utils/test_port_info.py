@@ -1,0 +1,153 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_port_info against simulated hosts (tests/simulator, through its shell layer): the numbers add up to the
+simulator's own free-port count, findings fire on loaded and misconfigured hosts and not on idle ones, and the
+read costs one command execution (two only where netstat has no ``-q``)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.portscale.tcpip.plugins.plugin_utils import port_info
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import encode_powershell
+from ansible_collections.portscale.tcpip.tests.simulator import shell
+from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
+
+COMBOS = {"ipv4_tcp": (4, "tcp"), "ipv4_udp": (4, "udp"), "ipv6_tcp": (6, "tcp"), "ipv6_udp": (6, "udp")}
+
+
+class SimHost:
+    """A simulated host behind the engine's ``execute(script)``: the real shell layer, code page 65001 like Ansible."""
+
+    def __init__(self, model: HostModel) -> None:
+        self.model = model
+        self.scripts: list[str] = []
+
+    def execute(self, script: str) -> tuple[int, str, str]:
+        self.scripts.append(script)
+        command, _sep, arguments = encode_powershell(script).partition(" ")
+        result = shell.run_command_line(self.model, command, arguments, b"", 65001)
+        return result.exit_code, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
+
+
+def info(model):
+    host = SimHost(model)
+    return port_info.run(host.execute), host
+
+
+def codes(result):
+    return [f["code"] for f in result["findings"]]
+
+
+@pytest.mark.parametrize("load", ["none", "idle", "busy", "heavy"])
+@pytest.mark.parametrize("hyperv", [False, True])
+def test_the_numbers_add_up_and_match_the_hosts_free_ports(load, hyperv):
+    model = HostModel.create("h", profile="server2022", load=load, hyperv=hyperv)
+    result, host = info(model)
+    assert len(host.scripts) == 1 and result["command_executions"] == 1 and result["bound_sockets_listed"]
+    for key, (ip_version, protocol) in COMBOS.items():
+        cap = result["capacity"][key]
+        assert cap["in_use"]["total"] + cap["free"] + cap["excluded"]["total"] == cap["range"]["count"]
+        assert sum(cap["in_use"]["by_state"].values()) == cap["in_use"]["total"]
+        assert cap["free"] == len(model.free_ports(ip_version, protocol)), key
+        assert cap["excluded"]["administered"] + cap["excluded"]["system"] == cap["excluded"]["total"]
+    assert result["changed"] is False
+
+
+def test_an_idle_default_host_has_no_warnings():
+    result, _host = info(HostModel.create("h", profile="server2022", load="idle"))
+    assert [f for f in result["findings"] if f["severity"] != "info"] == []
+    assert result["capacity"]["ipv4_tcp"]["connections_per_second"] == round(result["capacity"]["ipv4_tcp"]["free"] / 120, 1)
+
+
+def test_a_busy_host_shows_low_headroom_and_time_wait():
+    result, _host = info(HostModel.create("h", profile="server2022", load="busy"))
+    assert set(codes(result)) == {"headroom_low", "time_wait_dominates"}
+    v4 = result["capacity"]["ipv4_tcp"]
+    assert v4["in_use"]["by_state"] == {"TIME_WAIT": 12000, "ESTABLISHED": 2000, "BOUND": 20, "LISTENING": 6}
+    assert v4["in_use"]["top_pids"][0] == {"pid": 0, "ports": 12000, "percent_of_range": 73.2}
+    assert v4["in_use"]["top_pids"][1]["pid"] == 3120
+    assert v4["listeners_in_range"]["count"] == 6
+    assert result["top_processes"][1]["pid"] == 3120
+
+
+def test_a_heavy_host_is_critical():
+    result, _host = info(HostModel.create("h", profile="server2022", load="heavy"))
+    assert "headroom_critical" in codes(result)
+    assert result["findings"][0]["severity"] == "critical"
+
+
+def test_winnat_reservations_are_reported_as_system_exclusions_inside_the_range():
+    result, _host = info(HostModel.create("h", profile="server2022", load="idle", hyperv=True))
+    v4 = result["capacity"]["ipv4_tcp"]
+    assert v4["excluded"]["winnat"] >= 100 and v4["excluded"]["administered"] == 0
+    assert "system_reservations_in_range" in codes(result)
+    kinds = {row["kind"] for row in result["exclusions"]["ipv4_tcp"]}
+    assert "winnat" in kinds
+
+
+def test_max_user_port_written_after_boot_is_pending_then_in_effect_after_a_reboot():
+    model = HostModel.create("h", profile="server2022", load="idle")
+    model.set_registry_value("MaxUserPort", "REG_DWORD", 65534)
+    result, _host = info(model)
+    assert {"max_user_port_rewrites_range", "max_user_port_pending"} <= set(codes(result))
+    assert result["registry"]["MaxUserPort"]["pending"] is True
+    assert result["registry"]["MaxUserPort"]["tcp_range_at_next_boot"] == {"start": 1024, "count": 64511, "end": 65534}
+    model.reboot()
+    result, _host = info(model)
+    assert "max_user_port_in_effect" in codes(result) and "max_user_port_pending" not in codes(result)
+    assert result["ranges"]["ipv4_tcp"] == {"start": 1024, "count": 64511, "end": 65534}
+    assert result["registry"]["MaxUserPort"]["pending"] is False
+
+
+def test_time_wait_delay_from_the_registry_sets_the_rate():
+    model = HostModel.create("h", profile="server2022", load="busy")
+    model.set_registry_value("TcpTimedWaitDelay", "REG_DWORD", 30)
+    result, _host = info(model)
+    assert result["time_wait"]["seconds"] == 30 and result["time_wait"]["source"] == "registry"
+    assert result["capacity"]["ipv4_tcp"]["connections_per_second"] == round(result["capacity"]["ipv4_tcp"]["free"] / 30, 1)
+    assert "time_wait_delay_set" in codes(result)
+
+
+def test_a_small_range_is_reported():
+    model = HostModel.create("h", profile="server2022", load="idle")
+    model.set_dynamic_range(4, "tcp", 60000, 1000, "persistent")
+    result, _host = info(model)
+    assert "range_smaller_than_default" in codes(result)
+
+
+@pytest.mark.parametrize("profile", ["server2012r2", "server2008r2"])
+def test_without_netstat_q_a_second_execution_reads_netstat_ano(profile):
+    model = HostModel.create("h", profile=profile, load="busy")
+    result, host = info(model)
+    assert len(host.scripts) == 2 and result["command_executions"] == 2
+    assert result["bound_sockets_listed"] is False and "bound_sockets_not_listed" in codes(result)
+    v4 = result["capacity"]["ipv4_tcp"]
+    # The 20 BOUND sockets are invisible to netstat -ano: the free figure is that much too high.
+    assert v4["free"] == len(model.free_ports(4, "tcp")) + 20
+    assert v4["in_use"]["total"] + v4["free"] + v4["excluded"]["total"] == v4["range"]["count"]
+
+
+def test_legacy_host_reports_no_capacity_but_says_why():
+    model = HostModel.create("h", profile="server2003", load="idle")
+    result, _host = info(model)
+    assert result["dynamic_port_ranges_supported"] is False and result["capacity"] == {}
+    assert "no_dynamic_port_range" in codes(result)
+
+
+def test_through_the_action_plugin_in_check_mode_too():
+    model = HostModel.create("h", profile="server2022", load="busy")
+    for check_mode in (False, True):
+        result, connection = run_action("win_port_info", {}, SimHost(model), check_mode=check_mode)
+        assert not result.get("failed"), result.get("msg")
+        assert len(connection.command_lines) == 1
+        assert result["capacity"]["ipv4_tcp"]["free"] == len(model.free_ports(4, "tcp"))
+
+
+def test_the_action_plugin_refuses_unknown_options_before_any_remote_call():
+    host = SimHost(HostModel.create("h"))
+    with pytest.raises(AnsibleActionFail, match="bogus"):
+        run_action("win_port_info", {"bogus": 1}, host)
+    assert host.scripts == []
