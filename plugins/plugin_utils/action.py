@@ -19,7 +19,7 @@ from ansible.plugins.action import ActionBase
 
 from .argspec import argument_spec_from_doc
 from .converge import ConvergeFailed, converge
-from .remote import RemoteError
+from .remote import RemoteError, sentence
 from .tcpip import TcpipValueError
 
 NOTHING_CHANGED = "Nothing was changed."
@@ -64,17 +64,17 @@ class PortscaleAction(ActionBase):
             named = dict.fromkeys(re.findall(r"argument '([^']+)'", error.message))
             hints = [f"{name}: {self.VALID[name]}" for name in named if name in self.VALID]
             valid = f" Valid values: {'; '.join(hints)}." if hints else ""
-            raise AnsibleActionFail(f"{error.message}.{valid} {NOTHING_CHANGED}") from None
+            raise AnsibleActionFail(f"{sentence(error.message)}{valid} {NOTHING_CHANGED}") from None
         try:
             result.update(self.run_engine(dict(args), bool(self._task.check_mode)))
         except TcpipValueError as error:
-            result.update(failed=True, changed=False, msg=f"{error}. {NOTHING_CHANGED}")
+            result.update(failed=True, changed=False, msg=f"{sentence(str(error))} {NOTHING_CHANGED}")
         except ConvergeFailed as error:
             result.update(error.result)
             result.update(failed=True, msg=str(error))
         except RemoteError as error:
             result.update(failed=True, changed=False, rc=error.rc, stdout=error.stdout, stderr=error.stderr,
-                          msg=f"{error} {NOTHING_CHANGED}")
+                          msg=f"{sentence(str(error))} {NOTHING_CHANGED}")
         return result
 
 

@@ -12,7 +12,7 @@ import dataclasses
 import typing as t
 
 from .commands import NativeCommand
-from .remote import CommandOutput, RemoteError, run_batch
+from .remote import CommandOutput, RemoteError, run_batch, sentence
 from .snapshot import HostSnapshot, SnapshotRequest, parse_snapshot, snapshot_commands
 
 Execute = t.Callable[[str], t.Tuple[int, str, str]]
@@ -83,7 +83,7 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
         ran = error.outputs[:len(plan.commands)]
         result["after"] = None
         raise ConvergeFailed(
-            f"{error} The writes that did run: {_describe_writes(ran) if ran else 'none'}. "
+            f"{sentence(str(error))} The writes that did run: {sentence(_describe_writes(ran)) if ran else 'none.'} "
             "Read the host again before retrying.", result) from error
 
     writes, verification = outputs[:len(plan.commands)], outputs[len(plan.commands):]
@@ -93,7 +93,7 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
     if any(not o.ok for o in writes):
         result["changed"] = any(o.ok for o in writes)
         hint = f" {plan.refusal_hint}" if plan.refusal_hint else ""
-        raise ConvergeFailed(f"The host refused a change. {_describe_writes(writes)}.{hint} State now: {observed}", result)
+        raise ConvergeFailed(f"The host refused a change. {sentence(_describe_writes(writes))}{hint} State now: {observed}", result)
     if observed != plan.after:
         raise ConvergeFailed(f"Every write succeeded but the host now reports {observed}, not {plan.after}.", result)
     return result

@@ -54,6 +54,12 @@ class CommandOutput:
         return f"'{self.command}' exited {self.exit_code}: {text}"
 
 
+def sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (host messages often end in one already)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def new_nonce() -> str:
     return secrets.token_hex(8)
 

@@ -18,6 +18,7 @@ from .wsman.netfaults import FaultSpecError
 log = logging.getLogger(__name__)
 
 CONTROL_TIMEOUT = 120.0
+READ_ONLY_OPS = ("counters", "state")
 
 
 class ControlError(Exception):
@@ -29,7 +30,8 @@ class OperationError(Exception):
 
 
 class ControlServer:
-    """Routes: ``GET /status``, ``POST /hosts/<name|all>/<op>`` (JSON args), ``POST /shutdown``."""
+    """Routes: ``GET /status``, ``POST /hosts/<name|all>/<op>`` (JSON args), ``GET /hosts/<name|all>/counters|state``,
+    ``POST /shutdown``."""
 
     def __init__(self, fleet: t.Any, token: str) -> None:
         self.fleet = fleet
@@ -78,7 +80,9 @@ class ControlServer:
         if method == "POST" and parts == ["shutdown"]:
             asyncio.get_running_loop().call_soon(self.fleet.request_stop)
             return 200, {"stopping": True}
-        if method == "POST" and len(parts) == 3 and parts[0] == "hosts":
+        # GET for the read-only operations, so playbooks can read counters with a controller-side lookup.
+        readable = method == "GET" and len(parts) == 3 and parts[2] in READ_ONLY_OPS
+        if (method == "POST" or readable) and len(parts) == 3 and parts[0] == "hosts":
             try:
                 results = {}
                 for host in self.fleet.targets(parts[1]):
