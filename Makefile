@@ -115,8 +115,9 @@ units: venv pybin get-pip tree
 units-latest: venv-latest pybin get-pip tree
 	cd $(COLL) && PATH=$(TEST_PATH_LATEST) ansible-test units $(ANSIBLE_TEST_FLAGS)
 
-lint: venv
-	PATH=$(VENV)/bin:$(PATH) ansible-lint --offline
+# The tree copy makes portscale.tcpip.* resolvable offline for the syntax checks of playbooks (molecule, role).
+lint: venv tree
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) PATH=$(VENV)/bin:$(PATH) ansible-lint --offline
 
 changelog-lint: venv
 	$(VENV)/bin/antsibull-changelog lint
