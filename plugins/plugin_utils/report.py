@@ -1,0 +1,380 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The port_capacity fleet report: one row per host of the play, as Markdown, CSV and JSON (HTML in report_html.py).
+
+Input: the play's host names in order, the ``port_capacity_summary`` of each host that has one (role_summary.py),
+and the hosts still active in the play. A host without a summary is either not run yet (a later ``serial`` batch)
+or failed/unreachable before the role could read it; the report says which instead of leaving it out.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import io
+import json
+import typing as t
+
+from .role_summary import COMBOS
+
+FORMATS = ("markdown", "csv", "html", "json")
+FILE_NAMES = {"markdown": "port_capacity.md", "csv": "port_capacity.csv", "html": "port_capacity.html", "json": "port_capacity.json"}
+STATUS_TEXT = {
+    "ok": "ok",
+    "changed": "changed",
+    "drift": "drift",
+    "probe_failed": "probe failed",
+    "incomplete": "incomplete (failed after the first read)",
+    "unreachable": "failed or unreachable before the first read",
+    "pending": "not run yet (later serial batch)",
+}
+STATUS_ORDER = ("probe_failed", "incomplete", "unreachable", "drift", "changed", "ok", "pending")
+NO_DATA = "-"
+ARROW = " -> "
+
+
+class ReportError(ValueError):
+    """The report's input is not what the role produces."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    host: str
+    status: str
+    summary: dict[str, t.Any] | None
+
+    @property
+    def state(self) -> dict[str, t.Any]:
+        """The latest host state: after the changes when the role re-read the host, else the first read."""
+        summary = self.summary or {}
+        return summary.get("after") or summary.get("before") or {}
+
+    @property
+    def before(self) -> dict[str, t.Any]:
+        return (self.summary or {}).get("before") or {}
+
+    @property
+    def after(self) -> dict[str, t.Any]:
+        return (self.summary or {}).get("after") or {}
+
+
+def build_rows(summaries: t.Mapping[str, t.Any], hosts: t.Sequence[str] | None = None,
+               active_hosts: t.Sequence[str] | None = None) -> list[Row]:
+    """One row per host of ``hosts`` (default: the summaries' hosts), in that order."""
+    if not isinstance(summaries, t.Mapping):
+        raise ReportError(f"expected a mapping of host name to port_capacity_summary, got {type(summaries).__name__}")
+    names = list(hosts) if hosts is not None else sorted(summaries)
+    active = set(active_hosts) if active_hosts is not None else set(names)
+    rows = []
+    for name in dict.fromkeys(str(host) for host in names):
+        summary = summaries.get(name)
+        if isinstance(summary, t.Mapping) and summary:
+            rows.append(Row(name, str(summary.get("status") or "incomplete"), dict(summary)))
+        else:
+            rows.append(Row(name, "pending" if name in active else "unreachable", None))
+    return rows
+
+
+def summaries_by_host(summaries: t.Any) -> dict[str, t.Any]:
+    """Accept a list of summaries (each carries ``host``) or a host -> summary mapping."""
+    if isinstance(summaries, t.Mapping):
+        return dict(summaries)
+    if isinstance(summaries, (list, tuple)):
+        return {str(s.get("host")): s for s in summaries if isinstance(s, t.Mapping) and s.get("host")}
+    raise ReportError(f"expected a list of port_capacity_summary facts or a mapping of host to summary, got {type(summaries).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cell texts shared by every format
+
+
+def ranges_text(state: t.Mapping[str, t.Any]) -> str:
+    ranges = state.get("ranges") or {}
+    values = [ranges.get(combo) for combo in COMBOS if ranges.get(combo)]
+    if not values:
+        return NO_DATA
+    if len(set(values)) == 1 and len(values) == len(COMBOS):
+        return f"{values[0]} (all)"
+    return "; ".join(f"{combo} {ranges[combo]}" for combo in COMBOS if ranges.get(combo))
+
+
+def range_cell(row: Row) -> str:
+    before, after = ranges_text(row.before), ranges_text(row.after) if row.after else None
+    if after and after != before:
+        return f"{before}{ARROW}{after}"
+    return ranges_text(row.state) if row.summary else NO_DATA
+
+
+def _registry_value(state: t.Mapping[str, t.Any], name: str) -> str:
+    registry = state.get("registry")
+    if not isinstance(registry, t.Mapping):
+        return NO_DATA
+    value = registry.get(name)
+    return "absent" if value is None else str(value)
+
+
+def registry_cell(row: Row, name: str) -> str:
+    before = _registry_value(row.before, name)
+    if row.after:
+        after = _registry_value(row.after, name)
+        if after != before:
+            return f"{before}{ARROW}{after}"
+    return before if row.before else NO_DATA
+
+
+def exclusions_cell(state: t.Mapping[str, t.Any], kind: str) -> str:
+    """Blocks of one kind (administered or winnat), each once, with the tables it is in when not in all of them."""
+    by_combo = (state.get("exclusions") or {}).get(kind) or {}
+    tables: dict[str, list[str]] = {}
+    for combo in COMBOS:
+        for block in by_combo.get(combo) or ():
+            tables.setdefault(block, []).append(combo)
+    if not tables:
+        return "none"
+    parts = []
+    for block, combos in tables.items():
+        parts.append(block if len(combos) == len(by_combo) else f"{block} ({', '.join(combos)})")
+    return ", ".join(parts)
+
+
+def headroom(state: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    return dict(state.get("headroom") or {})
+
+
+def headroom_text(state: t.Mapping[str, t.Any]) -> str:
+    room = headroom(state)
+    if room.get("free") is None or not room.get("range_size"):
+        return NO_DATA
+    return f"{room['free']}/{room['range_size']} ({room.get('percent_free')}%)"
+
+
+def headroom_cell(row: Row) -> str:
+    before = headroom_text(row.before)
+    if row.after:
+        return f"{before}{ARROW}{headroom_text(row.after)}"
+    return before if row.before else NO_DATA
+
+
+def rate_cell(row: Row) -> str:
+    state = row.state
+    rate, seconds = state.get("connections_per_second"), state.get("time_wait_seconds")
+    if rate is None:
+        return NO_DATA
+    return f"{rate}/s (TIME_WAIT {seconds} s)"
+
+
+def probe_cell(row: Row) -> str:
+    probe = (row.summary or {}).get("probe") or {}
+    if not row.summary:
+        return NO_DATA
+    if not probe.get("ran"):
+        if probe.get("failed"):
+            return f"not run: {probe.get('message') or 'failed'}"
+        if probe.get("count") is not None:
+            return f"not run (would open {probe['count']})"
+        return "not run"
+    text = f"{probe.get('opened')}/{probe.get('count')} opened"
+    if probe.get("min_success") is not None:
+        text += f", {probe['min_success']} needed"
+    if probe.get("error_code"):
+        text += f", {probe['error_code']} {probe.get('error_name') or ''}".rstrip()
+    if probe.get("passed") is True:
+        text += ": passed"
+    elif probe.get("passed") is False or probe.get("failed"):
+        text += ": FAILED"
+    return text
+
+
+def changes_cell(row: Row) -> str:
+    summary = row.summary or {}
+    changes, drift = summary.get("changes") or [], summary.get("drift") or []
+    if changes:
+        return "; ".join(changes)
+    if drift:
+        return "would change: " + "; ".join(drift)
+    return "none" if row.summary else NO_DATA
+
+
+def reboot_cell(row: Row) -> str:
+    summary = row.summary or {}
+    if not summary:
+        return NO_DATA
+    if summary.get("rebooted"):
+        return "rebooted"
+    if summary.get("reboot_pending"):
+        return "pending"
+    if summary.get("reboot_required"):
+        return "needed to apply"
+    return "no"
+
+
+def findings(row: Row, severities: t.Sequence[str] = ("critical", "warning")) -> list[dict[str, t.Any]]:
+    return [f for f in (row.summary or {}).get("findings") or () if f.get("severity") in severities]
+
+
+def findings_cell(row: Row) -> str:
+    found = findings(row)
+    return ", ".join(sorted({str(f.get("code")) for f in found})) if found else ("none" if row.summary else NO_DATA)
+
+
+COLUMNS: tuple[tuple[str, t.Callable[[Row], str]], ...] = (
+    ("Host", lambda row: row.host),
+    ("Status", lambda row: STATUS_TEXT.get(row.status, row.status)),
+    ("Dynamic ranges", range_cell),
+    ("Administered exclusions", lambda row: exclusions_cell(row.state, "administered") if row.summary else NO_DATA),
+    ("WinNAT reservations", lambda row: exclusions_cell(row.state, "winnat") if row.summary else NO_DATA),
+    ("MaxUserPort", lambda row: registry_cell(row, "MaxUserPort")),
+    ("TcpTimedWaitDelay", lambda row: registry_cell(row, "TcpTimedWaitDelay")),
+    ("Headroom (free ports)", headroom_cell),
+    ("Sustainable rate", rate_cell),
+    ("Probe", probe_cell),
+    ("Changes", changes_cell),
+    ("Reboot", reboot_cell),
+    ("Findings", findings_cell),
+)
+
+
+def status_counts(rows: t.Sequence[Row]) -> dict[str, int]:
+    counts = {status: 0 for status in STATUS_ORDER}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return {status: count for status, count in counts.items() if count}
+
+
+def generated_text(generated: t.Any = None) -> str:
+    if generated:
+        return str(generated)
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def headroom_combo(rows: t.Sequence[Row]) -> str:
+    for row in rows:
+        combo = headroom(row.state).get("combo")
+        if combo:
+            return str(combo)
+    return "ipv4_tcp"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Markdown
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def to_markdown(rows: t.Sequence[Row], title: str, generated: str) -> str:
+    counts = ", ".join(f"{count} {STATUS_TEXT.get(status, status)}" for status, count in status_counts(rows).items())
+    lines = [f"# {title}", "", f"Generated {generated} for {len(rows)} host(s): {counts or 'none'}.",
+             f"Headroom is the free ports of the {headroom_combo(rows)} range; the rate is new outbound connections per second "
+             "to one destination that range sustains (free ports / TIME_WAIT seconds).", ""]
+    lines.append("| " + " | ".join(name for name, _cell in COLUMNS) + " |")
+    lines.append("|" + "|".join("---" for _column in COLUMNS) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(_md_cell(cell(row)) for _name, cell in COLUMNS) + " |")
+    detailed = [row for row in rows if findings(row) or (row.summary or {}).get("probe", {}).get("message")]
+    if detailed:
+        lines += ["", "## Findings", ""]
+        for row in detailed:
+            lines.append(f"### {row.host}")
+            lines.append("")
+            message = (row.summary or {}).get("probe", {}).get("message")
+            if message:
+                lines.append(f"- **probe**: {_md_cell(str(message))}")
+            for finding in findings(row):
+                lines.append(f"- **{finding.get('severity')}** `{finding.get('code')}`: {_md_cell(str(finding.get('message')))}")
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CSV (flat: one column per value, so spreadsheets and scripts need no parsing)
+
+CSV_FIELDS = (
+    "host", "status", "mode", "check_mode", "os_build",
+    *(f"{combo}_range_before" for combo in COMBOS), *(f"{combo}_range_after" for combo in COMBOS),
+    "administered_exclusions", "winnat_reservations",
+    "max_user_port_before", "max_user_port_after", "tcp_timed_wait_delay_before", "tcp_timed_wait_delay_after",
+    "headroom_range", "headroom_range_size", "headroom_free_before", "headroom_free_after", "headroom_percent_free",
+    "time_wait_seconds", "connections_per_second",
+    "probe_ran", "probe_count", "probe_min_success", "probe_opened", "probe_passed", "probe_error_code", "probe_error_name",
+    "findings_critical", "findings_warning", "finding_codes", "changes", "drift", "changed", "reboot_required", "rebooted",
+    "reboot_pending",
+)
+
+
+def _csv_value(value: t.Any) -> t.Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def csv_record(row: Row) -> dict[str, t.Any]:
+    summary = row.summary or {}
+    before, after, state = row.before, row.after, row.state
+    probe = summary.get("probe") or {}
+    found = summary.get("findings") or []
+    record: dict[str, t.Any] = {"host": row.host, "status": row.status}
+    if not summary:
+        return record
+    record.update(mode=summary.get("mode"), check_mode=summary.get("check_mode"), os_build=state.get("os_build"))
+    for combo in COMBOS:
+        record[f"{combo}_range_before"] = (before.get("ranges") or {}).get(combo)
+        record[f"{combo}_range_after"] = (after.get("ranges") or {}).get(combo)
+    registry_before, registry_after = before.get("registry") or {}, after.get("registry") or {}
+    room_before, room = headroom(before), headroom(state)
+    record.update(
+        administered_exclusions=exclusions_cell(state, "administered"),
+        winnat_reservations=exclusions_cell(state, "winnat"),
+        max_user_port_before=registry_before.get("MaxUserPort"),
+        max_user_port_after=registry_after.get("MaxUserPort") if after else None,
+        tcp_timed_wait_delay_before=registry_before.get("TcpTimedWaitDelay"),
+        tcp_timed_wait_delay_after=registry_after.get("TcpTimedWaitDelay") if after else None,
+        headroom_range=room.get("combo"), headroom_range_size=room.get("range_size"),
+        headroom_free_before=room_before.get("free"), headroom_free_after=headroom(after).get("free") if after else None,
+        headroom_percent_free=room.get("percent_free"),
+        time_wait_seconds=state.get("time_wait_seconds"), connections_per_second=state.get("connections_per_second"),
+        probe_ran=probe.get("ran"), probe_count=probe.get("count"), probe_min_success=probe.get("min_success"),
+        probe_opened=probe.get("opened"), probe_passed=probe.get("passed"), probe_error_code=probe.get("error_code"),
+        probe_error_name=probe.get("error_name"),
+        findings_critical=sum(1 for f in found if f.get("severity") == "critical"),
+        findings_warning=sum(1 for f in found if f.get("severity") == "warning"),
+        finding_codes=";".join(str(f.get("code")) for f in found),
+        changes="; ".join(summary.get("changes") or ()), drift="; ".join(summary.get("drift") or ()),
+        changed=summary.get("changed"), reboot_required=summary.get("reboot_required"), rebooted=summary.get("rebooted"),
+        reboot_pending=summary.get("reboot_pending"),
+    )
+    return record
+
+
+def _csv_safe(value: t.Any) -> t.Any:
+    """Neutralise spreadsheet formulas: a cell that starts with = + - @ would run in Excel (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def to_csv(rows: t.Sequence[Row]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _csv_safe(_csv_value(value)) for key, value in csv_record(row).items()})
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JSON
+
+
+def to_json(rows: t.Sequence[Row], title: str, generated: str) -> str:
+    document = {
+        "title": title,
+        "generated": generated,
+        "counts": status_counts(rows),
+        "hosts": [{"host": row.host, "status": row.status, "summary": row.summary} for row in rows],
+    }
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,93 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""role_summary: registered module results -> one host's summary."""
+
+from __future__ import annotations
+
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import describe_change, host_summary, module_results
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.report_samples import (
+    all_ranges,
+    change,
+    demo_summaries,
+    info,
+    probe,
+    range_dict,
+)
+
+
+def test_enforce_lists_changes_and_the_reboot():
+    summary = demo_summaries()["gw-busy"]
+    assert summary["status"] == "changed" and summary["changed"] is True
+    assert summary["changes"] == ["TcpTimedWaitDelay: absent -> 30", "ipv4_tcp, ipv4_udp, ipv6_tcp, ipv6_udp: 49152-65535 -> 10000-65535"]
+    assert summary["drift"] == [] and summary["reboot_required"] is True and summary["rebooted"] is True
+    assert summary["reboot_pending"] is False
+    assert summary["before"]["headroom"]["free"] == 2358 and summary["after"]["headroom"]["free"] == 50509
+    assert summary["after"]["ranges"]["ipv4_tcp"] == "10000-65535"
+    assert summary["findings"] == []  # the latest read (after) has none
+
+
+def test_a_registry_change_without_reboot_stays_pending():
+    summary = demo_summaries()["app-mup"]
+    assert summary["changes"][0] == "MaxUserPort: 65534 -> absent"
+    assert summary["reboot_required"] is True and summary["rebooted"] is False and summary["reboot_pending"] is True
+    assert summary["before"]["registry"] == {"MaxUserPort": 65534, "TcpTimedWaitDelay": None}
+    assert summary["before"]["ranges"]["ipv4_tcp"] == "1024-65534" and summary["before"]["ranges"]["ipv4_udp"] == "49152-65535"
+
+
+def test_audit_reports_drift_and_never_a_change():
+    data = {"host": "h", "mode": "audit", "before": info(free=2358),
+            "changes": {"tcpip_parameters": change({"TcpTimedWaitDelay": None}, {"TcpTimedWaitDelay": 30}, reboot_required=True)},
+            "probe": probe(4000)}
+    summary = host_summary(data)
+    assert summary["status"] == "drift" and summary["changed"] is False and summary["changes"] == []
+    assert summary["drift"] == ["TcpTimedWaitDelay: absent -> 30"]
+    assert summary["reboot_required"] is True and summary["reboot_pending"] is False
+
+
+def test_check_mode_in_enforce_is_drift_too():
+    data = {"host": "h", "mode": "enforce", "check_mode": True, "before": info(),
+            "changes": {"ranges": change(all_ranges(49152, 65535), all_ranges(10000, 65535))}}
+    summary = host_summary(data)
+    assert summary["changed"] is False and summary["drift"] and summary["status"] == "drift"
+
+
+def test_a_short_probe_fails_the_host_and_keeps_the_modules_message():
+    summary = demo_summaries()["db-heavy"]
+    assert summary["status"] == "probe_failed"
+    assert summary["probe"]["passed"] is False and summary["probe"]["failed"] is True
+    assert summary["probe"]["error_code"] == 10055 and "opened 299 of 4000" in summary["probe"]["message"]
+
+
+def test_a_module_failure_under_failed_when_false_is_still_a_failure():
+    registered = {"failed": False, "failed_when_result": False, "msg": "The probe could not open any connection", "changed": False}
+    summary = host_summary({"host": "h", "mode": "audit", "before": info(), "probe": registered})
+    assert summary["probe"]["failed"] is True and summary["status"] == "probe_failed"
+
+
+def test_first_summary_is_incomplete_and_skipped_tasks_say_nothing():
+    skipped = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"}
+    summary = host_summary({"host": "h", "stage": "info", "before": info(), "after": skipped, "probe": skipped,
+                            "changes": {"ranges": {"results": [skipped]}, "tcpip_parameters": skipped}})
+    assert summary["status"] == "incomplete" and summary["after"] is None
+    assert summary["probe"] == {"ran": False, "passed": None} and summary["changes"] == [] and summary["drift"] == []
+
+
+def test_no_info_result_gives_no_state():
+    summary = host_summary({"host": "h", "before": {"failed": True, "msg": "boom"}})
+    assert summary["before"] is None and summary["findings"] == []
+
+
+def test_loop_results_are_flattened_without_skipped_items():
+    result = {"results": [{"changed": True, "before": {}, "after": {}}, {"skipped": True}], "changed": True}
+    assert len(module_results(result)) == 1
+    assert module_results({"skipped": True}) == [] and module_results(None) == []
+
+
+def test_describe_exclusion_and_range_changes():
+    lines = describe_change("exclusions", change({"ipv4_tcp": [range_dict(5022, 5022)]},
+                                                 {"ipv4_tcp": [range_dict(50000, 50059)], "ipv6_tcp": [range_dict(50000, 50059)]}))
+    assert lines == ["exclusion +50000-50059 (ipv4_tcp, ipv6_tcp)", "exclusion -5022-5022 (ipv4_tcp)"]
+    ranges = describe_change("ranges", change({"ipv4_tcp": range_dict(49152, 65535)}, {"ipv4_tcp": range_dict(20000, 65535)}))
+    assert ranges == ["ipv4_tcp: 49152-65535 -> 20000-65535"]
+    # A failed verification has no after-state: the commands say what ran.
+    assert describe_change("ranges", {"before": {}, "after": None, "commands": ["netsh x"]}) == ["netsh x"]
