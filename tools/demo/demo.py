@@ -285,6 +285,10 @@ def wait_gone(pid: int, seconds: float) -> bool:
     return False
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", required=True, help="the repository (collection) root")
@@ -296,7 +300,7 @@ def main() -> int:
 
     demo = Demo(args)
     # SIGTERM (a CI timeout, a closed terminal) must also stop the simulator: turn it into the KeyboardInterrupt path.
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         demo.run()
         return 0
