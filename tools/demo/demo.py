@@ -135,8 +135,8 @@ class Demo:
         recap = {m.group(1): {"changed": int(m.group(3)), "unreachable": int(m.group(4)), "failed": int(m.group(5))}
                  for m in RECAP.finditer(output)}
         failed = sorted(name for name, counts in recap.items() if counts["failed"] or counts["unreachable"])
-        print(f"  {label}: {time.monotonic() - started:.0f} s, changed tasks per host "
-              f"{ {name: counts['changed'] for name, counts in recap.items()} }"
+        changed = {name: counts["changed"] for name, counts in recap.items()}
+        print(f"  {label}: {time.monotonic() - started:.0f} s, changed tasks per host {changed}"
               f"{', failed: ' + ', '.join(failed) if failed else ''}  (log: {os.path.relpath(log_path)})")
         if done.returncode != 0 and not (expect_failure and recap):
             tail = "\n".join(output.splitlines()[-40:])

@@ -30,9 +30,9 @@ def from_jsonable(hint, data, where: str = "state"):
     if hint is typing.Any:
         return data
     if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in args:
+        if data is None and types.NoneType in args:
             return None
-        candidates = [a for a in args if a is not type(None)]
+        candidates = [a for a in args if a is not types.NoneType]
         errors = []
         for candidate in candidates:
             try:
@@ -75,7 +75,7 @@ def from_jsonable(hint, data, where: str = "state"):
     if hint is str:
         _expect(data, str, where)
         return data
-    if hint is type(None):
+    if hint is types.NoneType:
         if data is not None:
             raise ValueError(f"{where}: expected null")
         return None
