@@ -25,19 +25,10 @@ options: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - portscale.tcpip.windows_action
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
   diff_mode:
     support: none
-  platform:
-    platforms: windows
 notes:
   - Works without administrator rights, but C(netstat -o) shows process ids of other users' sockets only to administrators.
   - BOUND sockets (bound, not connected) hold ports but are listed only by C(netstat -q) (Windows 10 / Server 2016, or

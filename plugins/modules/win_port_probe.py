@@ -92,19 +92,10 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - portscale.tcpip.windows_action
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
   diff_mode:
     support: none
-  platform:
-    platforms: windows
 notes:
   - The connections are held open together, so the probe measures how many ports can be in use at once, not a rate.
     For the sustainable rate see RV(portscale.tcpip.win_port_info#module:capacity).
