@@ -62,17 +62,10 @@ _value:
       sample: 65535
 """
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_dynamic_port_range
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParseError, parse_dynamic_port_range
-
-
-def parse_dynamic_port_range_filter(data):
-    """Filter entry point: the parser's result as a plain dict."""
-    try:
-        return parse_dynamic_port_range(data).to_dict()
-    except ParseError as exc:
-        raise AnsibleFilterError(str(exc), orig_exc=exc) from exc
+parse_dynamic_port_range_filter = parse_filter(parse_dynamic_port_range, lambda parsed: parsed.to_dict())
 
 
 class FilterModule:

@@ -69,17 +69,10 @@ _value:
       sample: true
 """
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_excluded_port_ranges
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParseError, parse_excluded_port_ranges
-
-
-def parse_excluded_port_ranges_filter(data):
-    """Filter entry point: the parser's rows as plain dicts."""
-    try:
-        return [exclusion.to_dict() for exclusion in parse_excluded_port_ranges(data)]
-    except ParseError as exc:
-        raise AnsibleFilterError(str(exc), orig_exc=exc) from exc
+parse_excluded_port_ranges_filter = parse_filter(parse_excluded_port_ranges, lambda rows: [row.to_dict() for row in rows])
 
 
 class FilterModule:

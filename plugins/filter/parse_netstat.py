@@ -97,17 +97,10 @@ _value:
       sample: 4
 """
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_netstat
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParseError, parse_netstat
-
-
-def parse_netstat_filter(data):
-    """Filter entry point: the parser's rows as plain dicts."""
-    try:
-        return [connection.to_dict() for connection in parse_netstat(data)]
-    except ParseError as exc:
-        raise AnsibleFilterError(str(exc), orig_exc=exc) from exc
+parse_netstat_filter = parse_filter(parse_netstat, lambda rows: [row.to_dict() for row in rows])
 
 
 class FilterModule:

@@ -67,17 +67,10 @@ _value:
       value: web01
 """
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_reg_query
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParseError, parse_reg_query
-
-
-def parse_reg_query_filter(data):
-    """Filter entry point: ``{name: {type, value}}`` as plain dicts."""
-    try:
-        return {name: value.to_dict() for name, value in parse_reg_query(data).items()}
-    except ParseError as exc:
-        raise AnsibleFilterError(str(exc), orig_exc=exc) from exc
+parse_reg_query_filter = parse_filter(parse_reg_query, lambda values: {name: value.to_dict() for name, value in values.items()})
 
 
 class FilterModule:

@@ -10,26 +10,11 @@ import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import port_info
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import encode_powershell
-from ansible_collections.portscale.tcpip.tests.simulator import shell
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 
 COMBOS = {"ipv4_tcp": (4, "tcp"), "ipv4_udp": (4, "udp"), "ipv6_tcp": (6, "tcp"), "ipv6_udp": (6, "udp")}
-
-
-class SimHost:
-    """A simulated host behind the engine's ``execute(script)``: the real shell layer, code page 65001 like Ansible."""
-
-    def __init__(self, model: HostModel) -> None:
-        self.model = model
-        self.scripts: list[str] = []
-
-    def execute(self, script: str) -> tuple[int, str, str]:
-        self.scripts.append(script)
-        command, _sep, arguments = encode_powershell(script).partition(" ")
-        result = shell.run_command_line(self.model, command, arguments, b"", 65001)
-        return result.exit_code, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
 
 
 def info(model):

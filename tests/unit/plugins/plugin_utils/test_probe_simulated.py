@@ -11,29 +11,16 @@ import copy
 import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import probe, probe_script
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import encode_powershell
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
-from ansible_collections.portscale.tcpip.tests.simulator import shell
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost as BaseSimHost
 
 DEFAULTS = {name: spec.get("default") for name, spec in argument_spec_from_doc(DOCUMENTATION).items()}
 
 
-class SimHost:
-    """A simulated host behind the engine's ``execute(script)``: the real shell layer, code page 65001 like Ansible."""
-
-    def __init__(self, model: HostModel) -> None:
-        self.model = model
-        self.scripts: list[str] = []
-
-    def execute(self, script: str) -> tuple[int, str, str]:
-        self.scripts.append(script)
-        command, _sep, arguments = encode_powershell(script).partition(" ")
-        result = shell.run_command_line(self.model, command, arguments, b"", 65001)
-        return result.exit_code, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
-
+class SimHost(BaseSimHost):
     @property
     def probes(self) -> list[str]:
         return [s for s in self.scripts if s.startswith(probe_script.PROBE_HEADER)]

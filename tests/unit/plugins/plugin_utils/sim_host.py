@@ -1,0 +1,25 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The engine's ``execute(script)`` backed by a simulated host (tests/simulator's real shell layer), for unit tests."""
+
+from __future__ import annotations
+
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import encode_powershell
+from ansible_collections.portscale.tcpip.tests.simulator import shell
+from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+
+ANSIBLE_CODEPAGE = 65001
+
+
+class SimHost:
+    """Runs each script through the simulator's shell, encoded as the action plugins send it; keeps every script."""
+
+    def __init__(self, model: HostModel) -> None:
+        self.model = model
+        self.scripts: list[str] = []
+
+    def execute(self, script: str) -> tuple[int, str, str]:
+        self.scripts.append(script)
+        command, _sep, arguments = encode_powershell(script).partition(" ")
+        result = shell.run_command_line(self.model, command, arguments, b"", ANSIBLE_CODEPAGE)
+        return result.exit_code, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
