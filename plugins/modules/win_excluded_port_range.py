@@ -124,6 +124,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+applied:
+  description:
+    - The items of RV(before)/RV(after) (range keys) that the host now has changed, read back from the host. Empty in check
+      mode. After a failure it says exactly what did change; null when the host could not be read back.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ipv4_tcp"]
+not_applied:
+  description:
+    - The items that still differ from what the task asked for. Empty after a success; in check mode, what would change.
+      After a failure it says what a re-run still has to change; null when the host could not be read back.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 before:
   description: The administered exclusions per table (C(<ip_version>_<protocol>)) before the task.
   returned: always

@@ -86,6 +86,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+applied:
+  description:
+    - The items of RV(before)/RV(after) (registry value names) that the host now has changed, read back from the host. Empty in check
+      mode. After a failure it says exactly what did change; null when the host could not be read back.
+  returned: always
+  type: list
+  elements: str
+  sample: ["MaxUserPort"]
+not_applied:
+  description:
+    - The items that still differ from what the task asked for. Empty after a success; in check mode, what would change.
+      After a failure it says what a re-run still has to change; null when the host could not be read back.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 before:
   description: The managed values as the host had them before the task (null = absent).
   returned: always

@@ -5,7 +5,9 @@
 * arguments are validated against the spec derived from the module stub's DOCUMENTATION, before any remote call;
 * scripts go to the host through the task's own connection as ``PowerShell -EncodedCommand`` (the way
   ansible.windows' reboot action does it), which the winrm, psrp and ssh+powershell connections all accept;
-* connection problems propagate as Ansible connection errors, so the host shows as unreachable, not failed.
+* connection problems become unreachable results (a WinRM service fault a failed one) whose message says whether
+  anything may have changed: ansible-core's winrm connection wraps only timeouts in AnsibleConnectionFailure, so a
+  cut connection or an HTTP 500 would otherwise surface as a bare "unexpected failure" traceback.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import base64
 import re
 import typing as t
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 from .argspec import argument_spec_from_doc
-from .converge import ConvergeFailed, converge
-from .remote import RemoteError, sentence
+from .converge import ConvergeFailed, WriteOutcomeUnknown, converge
+from .remote import RemoteError, TransportError, sentence
 from .tcpip import TcpipValueError
 
 NOTHING_CHANGED = "Nothing was changed."
@@ -49,8 +51,26 @@ class PortscaleAction(ActionBase):
 
     def execute_script(self, script: str) -> tuple[int, str, str]:
         """Run a PowerShell script as one command execution; return (rc, stdout, stderr)."""
-        res = self._low_level_execute_command(encode_powershell(script), sudoable=False)
+        try:
+            res = self._low_level_execute_command(encode_powershell(script), sudoable=False)
+        except AnsibleConnectionFailure as error:
+            raise TransportError(str(error), unreachable=True) from error
+        except OSError as error:
+            # requests' ConnectionError and its kin (a cut connection, a refused reconnect) are OSErrors.
+            raise TransportError(f"{type(error).__name__}: {error}", unreachable=True) from error
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # pywinrm's WinRMError / WSManFaultError (an HTTP 500 SOAP fault) and the like: the service answered.
+            raise TransportError(f"the connection plugin failed: {type(error).__name__}: {error}", unreachable=False) from error
         return res.get("rc", -1), res.get("stdout", ""), res.get("stderr", "")
+
+    def reconnect(self) -> None:
+        """Drop and reopen the connection (a new WinRM shell and NTLM context; a new SSH master)."""
+        try:
+            self._connection.reset()
+        except AnsibleConnectionFailure as error:
+            raise TransportError(str(error), unreachable=True) from error
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            raise TransportError(f"reconnecting failed: {type(error).__name__}: {error}", unreachable=True) from error
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -75,6 +95,18 @@ class PortscaleAction(ActionBase):
         except RemoteError as error:
             result.update(failed=True, changed=False, rc=error.rc, stdout=error.stdout, stderr=error.stderr,
                           msg=f"{sentence(str(error))} {NOTHING_CHANGED}")
+        except TransportError as error:
+            # Raised before any write was sent (reads, the probe): whatever failed, the host's settings are as they were.
+            message = f"{sentence(str(error))} {NOTHING_CHANGED}"
+            if error.unreachable:
+                # from None: ansible-core would append the cause's text to the message a second time.
+                raise AnsibleConnectionFailure(message) from None
+            result.update(failed=True, changed=False, msg=message)
+        except WriteOutcomeUnknown as error:
+            if error.unreachable:
+                raise AnsibleConnectionFailure(str(error)) from None
+            result.update(error.result)
+            result.update(failed=True, msg=str(error))
         return result
 
 
@@ -91,4 +123,5 @@ class ConfigurationAction(PortscaleAction):
             lambda snapshot: self.ENGINE.plan(request, snapshot),
             lambda snapshot: self.ENGINE.observe(request, snapshot),
             check_mode,
+            reconnect=self.reconnect,
         )

@@ -4,6 +4,11 @@
 
 Round trips: one batch to read; when something must change and this is not check mode, one more batch that
 runs every write and then re-reads the same state to verify it. A converged host costs one command execution.
+
+When the connection fails while the write batch runs, nobody knows which writes the host applied. The flow then
+reconnects and reads the host once more (one bounded attempt) to say exactly what changed, and fails: a write whose
+own verification was lost is never reported as a success. When that read fails too, the caller gets
+``WriteOutcomeUnknown`` with every write that may have been applied.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ import dataclasses
 import typing as t
 
 from .commands import NativeCommand
-from .remote import CommandOutput, RemoteError, run_batch, sentence
+from .remote import CommandOutput, RemoteError, TransportError, run_batch, sentence
 from .snapshot import HostSnapshot, SnapshotRequest, parse_snapshot, snapshot_commands
 
 Execute = t.Callable[[str], t.Tuple[int, str, str]]
+Reconnect = t.Callable[[], None]
 
 
 @dataclasses.dataclass
@@ -39,6 +45,15 @@ class ConvergeFailed(Exception):
         super().__init__(message)
 
 
+class WriteOutcomeUnknown(Exception):
+    """The connection failed during the write batch and the host could not be read again afterwards."""
+
+    def __init__(self, message: str, unreachable: bool, result: dict[str, t.Any]) -> None:
+        self.unreachable = unreachable
+        self.result = result
+        super().__init__(message)
+
+
 def read_snapshot(execute: Execute, request: SnapshotRequest) -> HostSnapshot:
     cmds = snapshot_commands(request)
     return parse_snapshot(request, run_batch(execute, cmds))
@@ -53,12 +68,47 @@ def _describe_writes(outputs: t.Sequence[CommandOutput]) -> str:
     return ". ".join(parts)
 
 
+def state_delta(before: t.Mapping[str, t.Any], observed: t.Mapping[str, t.Any], wanted: t.Mapping[str, t.Any]) -> dict[str, list[str]]:
+    """Which items of the module's state view (``ipv4_tcp``, ``MaxUserPort``, ...) the host now has changed from
+    ``before``, and which still differ from what was wanted."""
+    return {"applied": [key for key in wanted if observed.get(key) != before.get(key)],
+            "not_applied": [key for key in wanted if observed.get(key) != wanted.get(key)]}
+
+
+def _items(keys: t.Sequence[str]) -> str:
+    return ", ".join(keys) if keys else "none"
+
+
+def _after_lost_batch(error: TransportError, execute: Execute, reconnect: Reconnect | None, request: SnapshotRequest,
+                      plan: Plan, view: t.Callable[[HostSnapshot], dict[str, t.Any]], result: dict[str, t.Any]) -> ConvergeFailed:
+    """Reconnect, read once more and say what the host has now; raise WriteOutcomeUnknown when that fails too."""
+    sent = ", ".join(f"'{c}'" for c in plan.commands)
+    lost = f"The connection failed while the host ran the write batch ({sentence(str(error))[:-1]})."
+    try:
+        if reconnect is not None:
+            reconnect()
+        observed = view(read_snapshot(execute, request))
+    except (TransportError, RemoteError) as again:
+        result.update(after=None, applied=None, not_applied=None)
+        raise WriteOutcomeUnknown(
+            f"{lost} Reading the host again failed too ({sentence(str(again))[:-1]}). The host may have applied any of: {sent}. "
+            "Nothing was verified; run the task again once the host answers: it reads the host first and converges.",
+            error.unreachable and getattr(again, "unreachable", True), result) from error
+    delta = state_delta(plan.before, observed, plan.after)
+    result.update(after=observed, diff={"before": plan.before, "after": observed}, changed=bool(delta["applied"]), **delta)
+    return ConvergeFailed(
+        f"{lost} A fresh read shows these changed: {_items(delta['applied'])}; still different from what was asked: "
+        f"{_items(delta['not_applied'])}. The batch's own verification was lost, so this task is not reported as a success "
+        f"even if everything is in place; run it again to converge and verify. State now: {observed}", result)
+
+
 def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[HostSnapshot], Plan],
-             view: t.Callable[[HostSnapshot], dict[str, t.Any]], check_mode: bool) -> dict[str, t.Any]:
+             view: t.Callable[[HostSnapshot], dict[str, t.Any]], check_mode: bool, reconnect: Reconnect | None = None) -> dict[str, t.Any]:
     """Run the whole flow and return the Ansible result (without ``failed``); raise ConvergeFailed on failure.
 
     ``view`` turns a snapshot into the same shape as ``Plan.before``/``Plan.after``; it is applied to the
-    verification read after writes and must then equal ``Plan.after``.
+    verification read after writes and must then equal ``Plan.after``. ``reconnect`` drops and reopens the
+    connection after a failure during the write batch, before the host is read again.
     """
     snapshot = read_snapshot(execute, request)
     plan = planner(snapshot)
@@ -69,6 +119,9 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
         "diff": {"before": plan.before, "after": plan.after},
         "reboot_required": plan.reboot_required,
         "commands": [str(c) for c in plan.commands],
+        # What the host has changed so far and what is still to change (a check-mode run changes nothing).
+        "applied": [],
+        "not_applied": [key for key in plan.after if plan.after.get(key) != plan.before.get(key)],
         "warnings": list(plan.warnings),
         **plan.extra,
     }
@@ -79,9 +132,11 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
     verify_cmds = snapshot_commands(verify_request)
     try:
         outputs = run_batch(execute, plan.commands + verify_cmds)
+    except TransportError as error:
+        raise _after_lost_batch(error, execute, reconnect, verify_request, plan, view, result) from error
     except RemoteError as error:
         ran = error.outputs[:len(plan.commands)]
-        result["after"] = None
+        result.update(after=None, applied=None, not_applied=None)
         raise ConvergeFailed(
             f"{sentence(str(error))} The writes that did run: {sentence(_describe_writes(ran)) if ran else 'none.'} "
             "Read the host again before retrying.", result) from error
@@ -90,6 +145,7 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
     observed = view(parse_snapshot(verify_request, verification))
     result["after"] = observed
     result["diff"] = {"before": plan.before, "after": observed}
+    result.update(state_delta(plan.before, observed, plan.after))
     if any(not o.ok for o in writes):
         result["changed"] = any(o.ok for o in writes)
         hint = f" {plan.refusal_hint}" if plan.refusal_hint else ""

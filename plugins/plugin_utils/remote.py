@@ -37,6 +37,18 @@ class RemoteError(Exception):
         super().__init__(message)
 
 
+class TransportError(Exception):
+    """The connection failed while a script ran, so the host's answer, and whether the script ran at all, is unknown.
+
+    ``unreachable``: the host or its service could not be reached (Ansible shows the host as unreachable); otherwise
+    the service answered with an error of its own (a WS-Management fault, an HTTP 500).
+    """
+
+    def __init__(self, message: str, unreachable: bool) -> None:
+        self.unreachable = unreachable
+        super().__init__(message)
+
+
 @dataclasses.dataclass(frozen=True)
 class CommandOutput:
     """What one command of a batch printed (stdout and stderr merged, CRLF kept) and its exit code."""

@@ -313,6 +313,64 @@ def test_fault_drop_and_delay(fleet):
     time.sleep(1.2)  # let the delayed answer go out before the next test
 
 
+def commands_run(fleet, name: str) -> int:
+    return fleet.control.one(name, "counters")["model"]["commands_run"]
+
+
+def test_fault_aimed_at_one_action_after_skipping(fleet):
+    # The second command's output is lost after the host ran it: what a cut connection during a write batch does.
+    fleet.control.call("basic1", "fault", kind="drop", action="Receive", skip=1, count=1)
+    sess = session(fleet, "basic1")
+    shell = sess.protocol.open_shell()
+    try:
+        first = sess.protocol.run_command(shell, "x")
+        assert sess.protocol.get_command_output(shell, first)[2] == 0
+        ran_before = commands_run(fleet, "basic1")
+        second = sess.protocol.run_command(shell, "x")
+        with pytest.raises(requests.exceptions.ConnectionError):
+            sess.protocol.get_command_output(shell, second)
+        assert commands_run(fleet, "basic1") == ran_before + 1
+    finally:
+        fleet.control.call("basic1", "clear-faults")
+    assert session(fleet, "basic1").run_cmd("x").status_code == 0
+
+
+def test_dropped_command_never_runs(fleet):
+    fleet.control.call("basic1", "fault", kind="drop", action="Command", count=1)
+    ran_before = commands_run(fleet, "basic1")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session(fleet, "basic1").run_cmd("x")
+    assert commands_run(fleet, "basic1") == ran_before
+    assert fleet.control.one("basic1", "counters")["http"]["faults_injected"]["drop"] >= 1
+
+
+def test_fault_crash_takes_the_host_down_and_it_reboots(fleet):
+    boots = fleet.control.one("basic1", "state")["model"]["boot_count"]
+    fleet.control.call("basic1", "fault", kind="crash", action="Command", count=1)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session(fleet, "basic1").run_cmd("x")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        state = fleet.control.one("basic1", "state")
+        if state["model"]["boot_count"] == boots + 1 and state["server"]["listening"]:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the crashed host did not come back")
+    assert session(fleet, "basic1").run_cmd("x").status_code == 0
+
+
+@pytest.mark.parametrize("args, says", [
+    ({"kind": "drop", "action": "Frobnicate"}, "action must be one of"),
+    ({"kind": "delay", "ms": 10 ** 9}, "ms must be between 0 and 600000"),
+    ({"kind": "drop", "skip": -1}, "skip must be between 0 and 10000"),
+    ({"kind": "meteor"}, "unknown fault kind"),
+])
+def test_bad_fault_requests_are_refused(fleet, args, says):
+    with pytest.raises(ControlError, match=says):
+        fleet.control.call("basic1", "fault", **args)
+
+
 def test_latency_is_added_per_request(fleet):
     fleet.control.call("basic1", "latency", ms=100)
     start = time.monotonic()

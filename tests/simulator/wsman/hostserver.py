@@ -54,6 +54,9 @@ class Reply:
     headers: list[tuple[str, str]]
     body: bytes = b""
     close: bool = False
+    drop: bool = False     # an injected fault: close the connection without answering
+    crash: bool = False    # an injected fault: drop, and the host goes down (and reboots) at once
+    delay_ms: int = 0      # an injected fault: answer this late
 
 
 class HostServer:
@@ -71,10 +74,15 @@ class HostServer:
         self.faults = NetworkFaults()
         self.counters = HttpCounters()
         self.rebooting = False
+        self.boot_generation = 0  # bumped when the host goes down: commands started before then never run
         self._reboot_pending = False
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
+        #: Other listeners of this host (the SSH front end, ``sshfront``): objects with ``async listen()``,
+        #: ``async stop_listening()`` and ``describe()``. They go up and down with the WS-Man listener, so a reboot
+        #: or the ``refused`` fault takes the whole host off the network.
+        self.front_ends: list[t.Any] = []
 
     # ----- listener -----------------------------------------------------------------------------------------
     @property
@@ -82,20 +90,24 @@ class HostServer:
         return self._server is not None
 
     async def listen(self) -> None:
-        """Bind the host's port (retrying briefly: after a reboot the old socket may still be closing)."""
-        if self._server is not None:
-            return
+        """Bind the host's port (retrying briefly: after a reboot the old socket may still be closing), then the front ends'."""
+        if self._server is None:
+            self._server = await self._bind()
+        for front in self.front_ends:
+            await front.listen()
+
+    async def _bind(self) -> asyncio.base_events.Server:
         for attempt in range(LISTEN_RETRIES):
             try:
-                self._server = await asyncio.start_server(
+                return await asyncio.start_server(
                     self._serve_connection, host="127.0.0.1", port=self.config.port, ssl=self.ssl_context,
                     limit=MAX_HEADER_BYTES, reuse_address=True, backlog=128,
                 )
-                return
             except OSError:
                 if attempt == LISTEN_RETRIES - 1:
                     raise
                 await asyncio.sleep(0.25)
+        raise AssertionError("unreachable")
 
     async def stop_listening(self) -> None:
         """Refuse new connections and cut the open ones (what a host going down looks like)."""
@@ -107,6 +119,8 @@ class HostServer:
             if transport is not None:
                 transport.abort()
         self._writers.clear()
+        for front in self.front_ends:
+            await front.stop_listening()
         if server is not None:
             try:
                 await asyncio.wait_for(server.wait_closed(), timeout=2)
@@ -151,20 +165,41 @@ class HostServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _execute(self, command: Command, codepage: int) -> tuple[CommandResult, float | None]:
+    def run_locked(self, command: str, arguments: str, stdin: bytes, codepage: int) -> tuple[CommandResult, float | None]:
+        """One command line on the model under the host lock (saved if it changed), and the reboot it left scheduled.
+
+        Every front end (WS-Man here, SSH in ``sshfront``) goes through this, so they all drive one model the same way.
+        """
         with self.model_lock:
-            result = self.runner(self.model, command.command, command.arguments, b"".join(command.stdin), codepage)
+            result = self.runner(self.model, command, arguments, stdin, codepage)
             if getattr(self.model, "dirty", False):
                 self._save_locked()
             # Left in the model until the reboot starts, so ``shutdown /a`` can still abort it.
             delay = getattr(self.model, "scheduled_reboot", None)
         return result, delay
 
+    def _execute(self, command: Command, codepage: int) -> tuple[CommandResult, float | None]:
+        return self.run_locked(command.command, command.arguments, b"".join(command.stdin), codepage)
+
+    async def run_command_line(self, command: str, arguments: str, stdin: bytes, codepage: int) -> CommandResult:
+        """For the other front ends: ``run_locked`` on the host's executor, then start the reboot it scheduled."""
+        loop = asyncio.get_running_loop()
+        result, delay = await loop.run_in_executor(self.executor, self.run_locked, command, arguments, stdin, codepage)
+        if delay is not None:
+            self.schedule_reboot(float(delay), scheduled_by_model=True)
+        return result
+
     async def _run_command(self, codepage: int, command: Command) -> None:
+        generation = self.boot_generation
         if self.faults.slow_command_ms:
             # A slow program: the output appears late, so Receive can hit OperationTimeout.
             self.counters.faults_injected["slow-command"] += 1
             await asyncio.sleep(self.faults.slow_command_ms / 1000)
+        if generation != self.boot_generation:
+            # The host went down while the program was starting: it never ran (a reboot kills every process).
+            command.terminated = True
+            command.done.set()
+            return
         reboot_delay = None
         try:
             result, reboot_delay = await asyncio.get_running_loop().run_in_executor(self.executor, self._execute, command, codepage)
@@ -199,6 +234,7 @@ class HostServer:
         if scheduled_by_model and not await self.with_model(_consume_scheduled_reboot):
             return  # aborted (shutdown /a) in the meantime
         self.rebooting = True
+        self.boot_generation += 1
         try:
             await self.stop_listening()
             self.shells.clear()
@@ -240,7 +276,7 @@ class HostServer:
                 self.counters.bytes_in += request.wire_bytes
                 if self.faults.latency_ms:
                     await asyncio.sleep(self.faults.latency_ms / 1000)
-                if self.faults.take_drop():
+                if self.faults.take("drop", None):
                     self.counters.faults_injected["drop"] += 1
                     break
                 try:
@@ -248,7 +284,11 @@ class HostServer:
                 except Exception:  # pylint: disable=broad-exception-caught
                     log.exception("host %s: request handling failed inside the simulator", self.config.name)
                     reply = Reply(500, [], close=True)
-                delay = self.faults.take_delay()
+                if reply.crash:
+                    self.schedule_reboot(0)
+                if reply.drop:
+                    break
+                delay = reply.delay_ms or self.faults.take_delay(None)
                 if delay:
                     self.counters.faults_injected["delay"] += 1
                     await asyncio.sleep(delay / 1000)
@@ -314,8 +354,11 @@ class HostServer:
                 return Reply(500, [])
             payload = request.body
         soap_reply = await self._soap(payload, result.user, client_ip)
+        if soap_reply.drop:
+            return soap_reply
         if encrypted and conn.context is not None:
-            return Reply(soap_reply.status, [("Content-Type", auth.ENCRYPTED_CONTENT_TYPE)], auth.wrap_body(conn.context, soap_reply.body))
+            return dataclasses.replace(soap_reply, headers=[("Content-Type", auth.ENCRYPTED_CONTENT_TYPE)],
+                                       body=auth.wrap_body(conn.context, soap_reply.body))
         return dataclasses.replace(soap_reply, headers=[("Content-Type", SOAP_CONTENT_TYPE)])
 
     async def _soap(self, payload: bytes, user: str, client_ip: str) -> Reply:
@@ -325,7 +368,13 @@ class HostServer:
             self.counters.requests_by_action["Invalid"] += 1
             return Reply(500, [], faults.fault_envelope(faults.invalid_xml(str(exc)), "", self.config.name))
         self.counters.requests_by_action[req.action_name] += 1
-        if self.faults.take_error500(req.action_name):
+        for kind in ("crash", "drop"):
+            if self.faults.take(kind, req.action_name):
+                # Before dispatching: a dropped Command never starts; a dropped Receive loses the output of a command
+                # that already ran (it started when its Command arrived), which is what a cut connection does.
+                self.counters.faults_injected[kind] += 1
+                return Reply(0, [], drop=True, crash=kind == "crash")
+        if self.faults.take("error500", req.action_name) or self.faults.take("error500", None):
             self.counters.faults_injected["error500"] += 1
             fault = faults.internal_error("The WS-Management service cannot process the request. (fault injected by the simulator) ")
             return Reply(500, [], faults.fault_envelope(fault, req.message_id, self.config.name))
@@ -337,11 +386,12 @@ class HostServer:
             default_codepage=int(getattr(self.model, "oem_codepage", 437) or 437),
             start_command=self._start_command,
         )
+        delay_ms = self.faults.take_delay(req.action_name)
         try:
             body = await dispatch(ctx, req)
         except ActionFault as exc:
-            return Reply(500, [], faults.fault_envelope(exc.fault, req.message_id, self.config.name))
-        return Reply(200, [], body)
+            return Reply(500, [], faults.fault_envelope(exc.fault, req.message_id, self.config.name), delay_ms=delay_ms)
+        return Reply(200, [], body, delay_ms=delay_ms)
 
     # ----- control ----------------------------------------------------------------------------------------
     async def shutdown(self) -> None:
@@ -363,6 +413,7 @@ class HostServer:
             "scheme": self.config.scheme,
             "auth": [name for name, on in (("basic", self.config.auth.basic), ("ntlm", self.config.auth.ntlm)) if on],
             "state_file": self.config.state_path,
+            **{key: value for front in self.front_ends for key, value in front.describe().items()},
         }
 
     def status(self) -> dict:

@@ -1,6 +1,13 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Network-level faults and per-host HTTP counters, set and read at run time through the control endpoint."""
+"""Network-level faults and per-host HTTP counters, set and read at run time through the control endpoint.
+
+A counted fault fires for the next ``count`` matching requests and then clears itself. ``action`` narrows it to one
+WinRS action (Create, Command, Receive, Signal, Delete, Send) and ``skip`` lets that many matching requests through
+first, so a test can aim at one request of a task: with ansible-core's winrm connection a configuration module that
+changes something sends Create, Command, Receive (the read batch), Command, Receive (the write batch), ..., so
+``drop action=Receive skip=1`` loses the write batch's output after the host ran it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,14 @@ import dataclasses
 
 MAX_COUNT = 10_000
 MAX_MS = 600_000
+ACTIONS = ("create", "command", "receive", "signal", "delete", "send")
 
+#: Counted faults, each matched by action and skip (see the module docstring):
+#: ``drop`` closes the connection without an answer; ``delay`` answers ``ms`` late; ``error500`` answers a SOAP
+#: fault instead of running the action; ``crash`` drops the request and the host goes down and reboots at once.
+COUNTED_KINDS = ("drop", "delay", "error500", "crash")
 #: Fault kinds accepted by ``NetworkFaults.apply`` (and ``ctl ... fault <kind>``).
-FAULT_KINDS = ("refused", "unauthorized", "error500", "delay", "drop", "slow-command")
+FAULT_KINDS = ("refused", "unauthorized", "slow-command") + COUNTED_KINDS
 
 
 class FaultSpecError(ValueError):
@@ -29,37 +41,61 @@ def _bounded(value: object, upper: int, name: str) -> int:
 
 
 @dataclasses.dataclass
+class CountedFault:
+    """Fires for ``count`` requests of ``action`` (any when None) after letting ``skip`` of them through."""
+
+    count: int = 0
+    action: str | None = None
+    skip: int = 0
+    ms: int = 0
+
+    @classmethod
+    def from_args(cls, kind: str, args: dict) -> CountedFault:
+        action = args.get("action")
+        if action is not None and str(action).lower() not in ACTIONS:
+            raise FaultSpecError(f"action must be one of {', '.join(a.capitalize() for a in ACTIONS)}")
+        return cls(
+            count=_bounded(args.get("count", 1), MAX_COUNT, "count"),
+            action=str(action).lower() if action else None,
+            skip=_bounded(args.get("skip", 0), MAX_COUNT, "skip"),
+            ms=_bounded(args.get("ms", 1000), MAX_MS, "ms") if kind == "delay" else 0,
+        )
+
+    def take(self, action_name: str | None) -> bool:
+        """True when this request is hit. ``action_name`` None asks about the faults set without an action (checked
+        where the action is not known yet); a name asks about the faults aimed at that action."""
+        if self.count <= 0 or (self.action is None) != (action_name is None):
+            return False
+        if action_name is not None and action_name.lower() != self.action:
+            return False
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        self.count -= 1
+        return True
+
+
+@dataclasses.dataclass
 class NetworkFaults:
-    """Faults of one host. Counted faults fire for the next N matching requests, then clear themselves."""
+    """Faults of one host. A fault without ``action`` is checked before the request is read further (so it also hits
+    the anonymous and NTLM handshake requests); one with ``action`` once the SOAP body is decrypted and parsed."""
 
     refused: bool = False
     unauthorized_next: int = 0
-    error500_next: int = 0
-    error500_action: str | None = None
-    delay_next: int = 0
-    delay_ms: int = 0
-    drop_next: int = 0
     latency_ms: int = 0
     slow_command_ms: int = 0
+    counted: dict[str, CountedFault] = dataclasses.field(default_factory=dict)
 
     def apply(self, kind: str, args: dict) -> None:
-        """Set one fault from a control request (``count``, ``ms``, ``action`` as documented per kind)."""
-        count = _bounded(args.get("count", 1), MAX_COUNT, "count")
+        """Set one fault from a control request (``count``, ``ms``, ``action``, ``skip`` as documented per kind)."""
         if kind == "refused":
             self.refused = bool(args.get("on", True))
         elif kind == "unauthorized":
-            self.unauthorized_next = count
-        elif kind == "error500":
-            self.error500_next = count
-            action = args.get("action")
-            self.error500_action = str(action) if action else None
-        elif kind == "delay":
-            self.delay_ms = _bounded(args.get("ms", 1000), MAX_MS, "ms")
-            self.delay_next = count
-        elif kind == "drop":
-            self.drop_next = count
+            self.unauthorized_next = _bounded(args.get("count", 1), MAX_COUNT, "count")
         elif kind == "slow-command":
             self.slow_command_ms = _bounded(args.get("ms", 1000), MAX_MS, "ms")
+        elif kind in COUNTED_KINDS:
+            self.counted[kind] = CountedFault.from_args(kind, args)
         else:
             raise FaultSpecError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
 
@@ -70,14 +106,16 @@ class NetworkFaults:
         """Clear every fault but keep the added latency (a network property, not a fault)."""
         latency = self.latency_ms
         for field in dataclasses.fields(self):
-            setattr(self, field.name, field.default)
+            setattr(self, field.name, field.default_factory() if callable(field.default_factory) else field.default)
         self.latency_ms = latency
 
-    def take_drop(self) -> bool:
-        if self.drop_next > 0:
-            self.drop_next -= 1
-            return True
-        return False
+    def take(self, kind: str, action_name: str | None) -> bool:
+        fault = self.counted.get(kind)
+        return fault is not None and fault.take(action_name)
+
+    def take_delay(self, action_name: str | None) -> int:
+        fault = self.counted.get("delay")
+        return fault.ms if fault is not None and fault.take(action_name) else 0
 
     def take_unauthorized(self) -> bool:
         if self.unauthorized_next > 0:
@@ -85,20 +123,10 @@ class NetworkFaults:
             return True
         return False
 
-    def take_error500(self, action_name: str) -> bool:
-        if self.error500_next > 0 and (self.error500_action is None or self.error500_action.lower() == action_name.lower()):
-            self.error500_next -= 1
-            return True
-        return False
-
-    def take_delay(self) -> int:
-        if self.delay_next > 0:
-            self.delay_next -= 1
-            return self.delay_ms
-        return 0
-
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["counted"] = {kind: fault for kind, fault in sorted(data["counted"].items()) if fault["count"] > 0}
+        return data
 
 
 @dataclasses.dataclass

@@ -163,3 +163,20 @@ def test_every_result_key_is_documented():
     documented = set(yaml.safe_load(RETURN))
     assert set(result) - STANDARD_KEYS <= documented
     assert documented <= set(result)
+
+
+def test_a_cut_connection_during_the_read_is_unreachable_and_says_nothing_changed():
+    # requests' ConnectionError is an OSError; ansible-core's winrm connection lets it through unwrapped.
+    host = FakeHost()
+    with pytest.raises(AnsibleConnectionFailure, match=r"ConnectionError: Connection aborted\. Nothing was changed\.$"):
+        run_action(NAME, WIDE, host, error=ConnectionError("Connection aborted"))
+    assert host.writes == []
+
+
+def test_a_winrm_service_fault_during_the_read_fails_and_says_nothing_changed():
+    class WinRMTransportError(Exception):
+        pass
+    result, _connection = run_action(NAME, WIDE, FakeHost(), error=WinRMTransportError("Bad HTTP response returned from server. Code 500"))
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"] == ("the connection plugin failed: WinRMTransportError: Bad HTTP response returned from server. Code 500. "
+                             "Nothing was changed.")

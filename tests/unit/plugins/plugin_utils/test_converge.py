@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import commands, dynamic_range
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, Plan, converge
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import RemoteError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, Plan, WriteOutcomeUnknown, converge, state_delta
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import RemoteError, TransportError
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import SnapshotRequest
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
@@ -190,3 +190,88 @@ def test_plan_dataclass_defaults_are_independent():
     first.warnings.append("x")
     assert second.commands == [] and second.warnings == [] and second.extra == {}
     assert PortRange(1, 1).end == 1
+
+
+class CutConnection:
+    """Wraps a fake host: execution number ``cut`` runs on the host, then its answer is lost (a dropped Receive);
+    ``down_after`` executions fail before reaching the host (it went away)."""
+
+    def __init__(self, host, cut, down_after=None, unreachable=True):
+        self.host, self.cut, self.down_after, self.unreachable = host, cut, down_after, unreachable
+        self.calls = 0
+        self.reconnects = 0
+
+    def execute(self, script):
+        self.calls += 1
+        if self.down_after is not None and self.calls > self.down_after:
+            raise TransportError("connection refused", unreachable=True)
+        answer = self.host.execute(script)
+        if self.calls == self.cut:
+            raise TransportError("Connection aborted: RemoteDisconnected", unreachable=self.unreachable)
+        return answer
+
+    def reconnect(self):
+        self.reconnects += 1
+
+
+def converge_cut(link, **args):
+    request = dynamic_range.request_from_args({**DEFAULT_ARGS, **args})
+    return converge(link.execute, request.snapshot_request(), lambda snap: dynamic_range.plan(request, snap),
+                    lambda snap: dynamic_range.observe(request, snap), False, reconnect=link.reconnect)
+
+
+def test_a_lost_write_batch_is_read_again_and_never_reported_as_a_success():
+    host = FakeHost()
+    link = CutConnection(host, cut=2)
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_cut(link, **wide(ip_versions=["ipv4"]))
+    message = str(caught.value)
+    assert message.startswith("The connection failed while the host ran the write batch (Connection aborted: RemoteDisconnected).")
+    assert "A fresh read shows these changed: ipv4_tcp, ipv4_udp; still different from what was asked: none." in message
+    assert "not reported as a success" in message
+    result = caught.value.result
+    assert result["changed"] is True and result["applied"] == ["ipv4_tcp", "ipv4_udp"] and result["not_applied"] == []
+    assert result["after"]["ipv4_tcp"]["start"] == 10000
+    assert link.reconnects == 1 and link.calls == 3  # read, write batch (answer lost), one fresh read
+
+
+def test_a_write_batch_cut_halfway_says_which_ranges_changed():
+    host = FakeHost(crash=(2, 1))  # the host ran only the first write of the batch
+
+    class Lost(CutConnection):
+        def execute(self, script):
+            self.calls += 1
+            answer = self.host.execute(script)
+            if self.calls == 2:
+                raise TransportError("read timed out", unreachable=True)
+            return answer
+    link = Lost(host, cut=2)
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_cut(link, **wide(ip_versions=["ipv4"]))
+    assert caught.value.result["applied"] == ["ipv4_tcp"] and caught.value.result["not_applied"] == ["ipv4_udp"]
+    assert "these changed: ipv4_tcp; still different from what was asked: ipv4_udp." in str(caught.value)
+
+
+def test_when_the_host_cannot_be_read_again_every_write_it_may_have_applied_is_named():
+    host = FakeHost()
+    link = CutConnection(host, cut=2, down_after=2)
+    with pytest.raises(WriteOutcomeUnknown) as caught:
+        converge_cut(link, **wide(ip_versions=["ipv4"], protocols=["tcp"]))
+    message = str(caught.value)
+    assert "Reading the host again failed too (connection refused)." in message
+    assert f"The host may have applied any of: '{SET_IPV4_TCP}'." in message
+    assert "Nothing was verified" in message
+    assert caught.value.unreachable is True and caught.value.result["after"] is None
+
+
+def test_a_service_fault_on_the_write_batch_is_not_unreachable():
+    host = FakeHost()
+    link = CutConnection(host, cut=2, down_after=2, unreachable=False)
+    with pytest.raises(WriteOutcomeUnknown) as caught:
+        converge_cut(link, **wide(ip_versions=["ipv4"], protocols=["tcp"]))
+    assert caught.value.unreachable is False
+
+
+def test_the_state_delta_names_applied_and_missing_items():
+    before = {"a": 1, "b": 1, "c": 1}
+    assert state_delta(before, {"a": 2, "b": 1, "c": 3}, {"a": 2, "b": 2, "c": 2}) == {"applied": ["a", "c"], "not_applied": ["b", "c"]}

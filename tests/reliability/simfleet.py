@@ -1,0 +1,65 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A simulator fleet for one test module, with the control operations the reliability tests use."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import typing as t
+
+from simulator.fleet import HostSpec, start_fleet
+
+__all__ = ["HostSpec", "SimFleet", "fleet_of"]
+
+BOOT_WAIT = 60.0  # seconds a test waits at most for a rebooting host
+
+
+class SimFleet:
+    """What a test needs of a running fleet: inventories, faults, counters and the model state per host."""
+
+    def __init__(self, handle: t.Any) -> None:
+        self.handle = handle
+        self.control = handle.control
+        self.names = [h.name for h in handle.hosts]
+
+    def inventory(self, name: str = "inventory.yml") -> str:
+        return os.path.join(self.handle.state_dir, name)
+
+    def fault(self, host: str, kind: str, **args: t.Any) -> None:
+        self.control.call(host, "fault", kind=kind, **args)
+
+    def clear(self, target: str = "all") -> None:
+        self.control.call(target, "clear-faults")
+        self.control.call(target, "elevate", on=True)
+
+    def counters(self, host: str) -> dict:
+        return self.control.one(host, "counters")
+
+    def writes(self, host: str) -> int:
+        return self.counters(host)["model"]["writes"]
+
+    def executions(self, host: str) -> int:
+        return self.counters(host)["model"]["commands_run"]
+
+    def model(self, host: str) -> dict:
+        return self.control.one(host, "state")["model"]
+
+    def wait_up(self, host: str, boots: int) -> None:
+        """Wait until ``host`` has booted ``boots`` times and listens again."""
+        deadline = time.monotonic() + BOOT_WAIT
+        while time.monotonic() < deadline:
+            state = self.control.one(host, "state")
+            if state["model"]["boot_count"] >= boots and state["server"]["listening"] and not state["server"]["rebooting"]:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{host} did not come back within {BOOT_WAIT} s")
+
+
+@contextlib.contextmanager
+def fleet_of(state_dir: str, specs: list[HostSpec], **options: t.Any) -> t.Iterator[SimFleet]:
+    options.setdefault("boot_seconds", 2.0)
+    options.setdefault("reboot_grace", 0.5)
+    with start_fleet(state_dir, count=0, hosts=specs, **options) as handle:
+        yield SimFleet(handle)
