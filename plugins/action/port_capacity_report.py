@@ -28,7 +28,8 @@ class ActionModule(ActionBase):
         try:
             written = report_files.write_report(
                 dest=args["dest"], summaries=args["summaries"], hosts=args["hosts"], active_hosts=args["active_hosts"],
-                formats=args["formats"], title=args["title"], check_mode=bool(self._task.check_mode))
+                formats=args["formats"], title=args["title"], check_mode=bool(self._task.check_mode),
+                failures=args["failures"])
         except (ReportError, OSError) as error:
             result.update(failed=True, changed=False, msg=f"The report was not written: {error}")
             return result

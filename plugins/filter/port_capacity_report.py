@@ -34,6 +34,11 @@ options:
     description: The hosts still active in the play (C(ansible_play_hosts)), to tell pending hosts from failed ones.
     type: list
     elements: str
+  failures:
+    description:
+      - Why hosts failed, as a dictionary of host name to text (see P(portscale.tcpip.port_capacity_failures#filter));
+        shown with the host's status.
+    type: dict
   title:
     description: The report's title.
     type: str
@@ -68,12 +73,12 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils import report, rep
 
 
 def port_capacity_report(summaries, format="markdown", hosts=None, active_hosts=None,  # pylint: disable=redefined-builtin
-                         title="Port capacity report", generated=None):
+                         title="Port capacity report", generated=None, failures=None):
     """Filter entry point."""
     if format not in report.FORMATS:
         raise AnsibleFilterError(f"port_capacity_report: format={format!r} is not one of {', '.join(report.FORMATS)}")
     try:
-        rows = report.build_rows(report.summaries_by_host(summaries), hosts, active_hosts)
+        rows = report.build_rows(report.summaries_by_host(summaries), hosts, active_hosts, failures)
     except report.ReportError as exc:
         raise AnsibleFilterError(f"port_capacity_report: {exc}", orig_exc=exc) from exc
     return report_files.render(rows, format, str(title), report.generated_text(generated))

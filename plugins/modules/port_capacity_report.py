@@ -41,6 +41,12 @@ options:
     description: The hosts still active in the play (usually C(ansible_play_hosts)).
     type: list
     elements: str
+  failures:
+    description:
+      - Why hosts failed or were unreachable, as a dictionary of host name to text, shown with the host's status in every
+        format (the role builds it with P(portscale.tcpip.port_capacity_failures#filter) from its registered results).
+    type: dict
+    default: {}
   formats:
     description: Which files to write.
     type: list

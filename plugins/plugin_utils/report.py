@@ -43,6 +43,7 @@ class Row:
     host: str
     status: str
     summary: dict[str, t.Any] | None
+    reason: str | None = None  # why the role stopped on this host (the failed or unreachable task's message)
 
     @property
     def state(self) -> dict[str, t.Any]:
@@ -60,20 +61,51 @@ class Row:
 
 
 def build_rows(summaries: t.Mapping[str, t.Any], hosts: t.Sequence[str] | None = None,
-               active_hosts: t.Sequence[str] | None = None) -> list[Row]:
-    """One row per host of ``hosts`` (default: the summaries' hosts), in that order."""
+               active_hosts: t.Sequence[str] | None = None, failures: t.Mapping[str, str] | None = None) -> list[Row]:
+    """One row per host of ``hosts`` (default: the summaries' hosts), in that order. ``failures``: host -> reason."""
     if not isinstance(summaries, t.Mapping):
         raise ReportError(f"expected a mapping of host name to port_capacity_summary, got {type(summaries).__name__}")
+    if failures is not None and not isinstance(failures, t.Mapping):
+        raise ReportError(f"expected failures as a mapping of host name to reason, got {type(failures).__name__}")
     names = list(hosts) if hosts is not None else sorted(summaries)
     active = set(active_hosts) if active_hosts is not None else set(names)
     rows = []
     for name in dict.fromkeys(str(host) for host in names):
         summary = summaries.get(name)
+        reason = (failures or {}).get(name)
+        reason = str(reason) if reason else None
         if isinstance(summary, t.Mapping) and summary:
-            rows.append(Row(name, str(summary.get("status") or "incomplete"), dict(summary)))
+            rows.append(Row(name, str(summary.get("status") or "incomplete"), dict(summary), reason))
         else:
-            rows.append(Row(name, "pending" if name in active else "unreachable", None))
+            rows.append(Row(name, "pending" if name in active and not reason else "unreachable", None, reason))
     return rows
+
+
+REASON_LIMIT = 400  # characters of a task's message kept in the report
+
+
+def failure_reasons(hostvars: t.Mapping[str, t.Any], hosts: t.Sequence[str], result_vars: t.Mapping[str, str]) -> dict[str, str]:
+    """For each host whose registered results (``result_vars``: variable name -> step name, in the role's order)
+    include a failed or unreachable one: ``"<step>: <message>"`` of the first of them."""
+    reasons = {}
+    for host in hosts:
+        variables = hostvars.get(host) or {}
+        for variable, step in result_vars.items():
+            result = variables.get(variable)
+            if not isinstance(result, t.Mapping) or not (result.get("failed") or result.get("unreachable")):
+                continue
+            message = " ".join(str(result.get("msg") or "no message").split())
+            if len(message) > REASON_LIMIT:
+                message = message[:REASON_LIMIT - 3] + "..."
+            kind = "unreachable" if result.get("unreachable") else "failed"
+            reasons[str(host)] = f"{step} {kind}: {message}"
+            break
+    return reasons
+
+
+def status_cell(row: Row) -> str:
+    text = STATUS_TEXT.get(row.status, row.status)
+    return f"{text}; {row.reason}" if row.reason else text
 
 
 def summaries_by_host(summaries: t.Any) -> dict[str, t.Any]:
@@ -220,7 +252,7 @@ def findings_cell(row: Row) -> str:
 
 COLUMNS: tuple[tuple[str, t.Callable[[Row], str]], ...] = (
     ("Host", lambda row: row.host),
-    ("Status", lambda row: STATUS_TEXT.get(row.status, row.status)),
+    ("Status", status_cell),
     ("Dynamic ranges", range_cell),
     ("Administered exclusions", lambda row: exclusions_cell(row.state, "administered") if row.summary else NO_DATA),
     ("WinNAT reservations", lambda row: exclusions_cell(row.state, "winnat") if row.summary else NO_DATA),
@@ -292,7 +324,7 @@ def to_markdown(rows: t.Sequence[Row], title: str, generated: str) -> str:
 # CSV (flat: one column per value, so spreadsheets and scripts need no parsing)
 
 CSV_FIELDS = (
-    "host", "status", "mode", "check_mode", "os_build",
+    "host", "status", "reason", "mode", "check_mode", "os_build",
     *(f"{combo}_range_before" for combo in COMBOS), *(f"{combo}_range_after" for combo in COMBOS),
     "administered_exclusions", "winnat_reservations",
     "max_user_port_before", "max_user_port_after", "tcp_timed_wait_delay_before", "tcp_timed_wait_delay_after",
@@ -317,7 +349,7 @@ def csv_record(row: Row) -> dict[str, t.Any]:
     before, after, state = row.before, row.after, row.state
     probe = summary.get("probe") or {}
     found = summary.get("findings") or []
-    record: dict[str, t.Any] = {"host": row.host, "status": row.status}
+    record: dict[str, t.Any] = {"host": row.host, "status": row.status, "reason": row.reason}
     if not summary:
         return record
     record.update(mode=summary.get("mode"), check_mode=summary.get("check_mode"), os_build=state.get("os_build"))
@@ -375,6 +407,6 @@ def to_json(rows: t.Sequence[Row], title: str, generated: str) -> str:
         "title": title,
         "generated": generated,
         "counts": status_counts(rows),
-        "hosts": [{"host": row.host, "status": row.status, "summary": row.summary} for row in rows],
+        "hosts": [{"host": row.host, "status": row.status, "reason": row.reason, "summary": row.summary} for row in rows],
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"

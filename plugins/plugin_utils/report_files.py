@@ -59,8 +59,9 @@ def write_atomically(path: str, text: str) -> bool:
 
 
 def write_report(dest: str, summaries: t.Any, hosts: t.Sequence[str] | None, active_hosts: t.Sequence[str] | None,
-                 formats: t.Sequence[str], title: str, check_mode: bool = False, generated: str | None = None) -> Written:
-    rows = report.build_rows(report.summaries_by_host(summaries), hosts, active_hosts)
+                 formats: t.Sequence[str], title: str, check_mode: bool = False, generated: str | None = None,
+                 failures: t.Mapping[str, str] | None = None) -> Written:
+    rows = report.build_rows(report.summaries_by_host(summaries), hosts, active_hosts, failures)
     stamp = report.generated_text(generated)
     texts = {fmt: render(rows, fmt, title, stamp) for fmt in dict.fromkeys(formats)}
     files = [{"format": fmt, "path": os.path.join(dest, report.FILE_NAMES[fmt]), "bytes": len(text.encode("utf-8"))}

@@ -118,3 +118,29 @@ def test_check_mode_writes_nothing(tmp_path):
 def test_unknown_format_is_refused():
     with pytest.raises(report.ReportError, match="unknown report format"):
         report_files.render([], "pdf", "T", STAMP)
+
+
+def test_failure_reasons_take_the_first_failed_or_unreachable_step_per_host():
+    hostvars = {
+        "down": {"read": {"unreachable": True, "msg": "Task failed: ntlm: Connection refused.\n  Nothing was changed."}},
+        "refused": {"read": {"changed": False}, "apply": {"failed": True, "msg": "The host refused a change. " + "x" * 500}},
+        "fine": {"read": {"changed": False}, "apply": {"changed": True}},
+    }
+    reasons = report.failure_reasons(hostvars, ["down", "refused", "fine", "unknown"], {"read": "read", "apply": "win_dynamic_port_range"})
+    assert reasons["down"] == "read unreachable: Task failed: ntlm: Connection refused. Nothing was changed."
+    assert reasons["refused"].startswith("win_dynamic_port_range failed: The host refused a change. xxx")
+    assert len(reasons["refused"]) == len("win_dynamic_port_range failed: ") + report.REASON_LIMIT and reasons["refused"].endswith("...")
+    assert set(reasons) == {"down", "refused"}
+
+
+def test_a_failed_host_without_a_summary_is_unreachable_with_its_reason_in_every_format():
+    rows = report.build_rows({}, ["down"], active_hosts=[], failures={"down": "read unreachable: Connection refused"})
+    assert rows == [report.Row("down", "unreachable", None, "read unreachable: Connection refused")]
+    assert "| down | failed or unreachable before the first read; read unreachable: Connection refused |" in report.to_markdown(rows, "t", "now")
+    assert "down,unreachable,read unreachable: Connection refused" in report.to_csv(rows)
+    assert json.loads(report.to_json(rows, "t", "now"))["hosts"][0]["reason"] == "read unreachable: Connection refused"
+
+
+def test_failures_must_be_a_mapping():
+    with pytest.raises(report.ReportError, match="failures as a mapping"):
+        report.build_rows({}, ["a"], failures=["a"])

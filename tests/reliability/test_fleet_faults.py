@@ -1,0 +1,99 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A fleet under faults (docs/reliability.md, rows L-NN): the port_capacity role on 20 simulated hosts, 3 of them
+faulty (down, rejecting the credentials, no administrator rights). The 17 others converge and pass the probe; the
+fleet report lists the 3 with the reason; once the faults are gone a second run converges them too."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from harness import play, row, run_playbook
+from simfleet import HostSpec, fleet_of
+
+HOSTS = [f"gw{n:02d}" for n in range(1, 21)]
+FAULTY = {"gw05": "down", "gw11": "bad credentials", "gw17": "no administrator rights"}
+HEALTHY = [h for h in HOSTS if h not in FAULTY]
+PROFILES = ("server2022", "server2019", "server2016", "server2025")
+WIDE = {"start": 10000, "count": 55536}
+
+
+def role_play(report_dir: str) -> list[dict]:
+    return play("windows", [{"name": "port capacity", "ansible.builtin.include_role": {"name": "portscale.tcpip.port_capacity"}}],
+                vars={"port_capacity_mode": "enforce", "port_capacity_range": {"start": 10000, "end": 65535},
+                      "port_capacity_exclusions": [{"start": 50700, "count": 10}], "port_capacity_probe_count": 2000,
+                      "port_capacity_report_dir": report_dir})
+
+
+def report(report_dir) -> dict[str, dict]:
+    document = json.loads((report_dir / "port_capacity.json").read_text(encoding="utf-8"))
+    return {entry["host"]: entry for entry in document["hosts"]}
+
+
+@pytest.fixture(scope="module")
+def fleet_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fleet")
+    specs = [HostSpec(name, profile=PROFILES[i % len(PROFILES)], auth="basic" if name == "gw11" else "ntlm")
+             for i, name in enumerate(HOSTS)]
+    with fleet_of(str(tmp / "sim"), specs) as fleet:
+        fleet.fault("gw05", "refused")
+        fleet.fault("gw11", "unauthorized", count=1000)
+        fleet.control.call("gw17", "elevate", on=False)
+        first = run_playbook(tmp, fleet.inventory(), role_play(str(tmp / "report1")), name="faulty")
+        first_report = report(tmp / "report1")
+        first_models = {h: fleet.model(h) for h in HOSTS}
+        fleet.clear()
+        second = run_playbook(tmp, fleet.inventory(), role_play(str(tmp / "report2")), name="recovered")
+        yield {"first": first, "first_report": first_report, "first_models": first_models, "second": second,
+               "second_report": report(tmp / "report2"), "second_models": {h: fleet.model(h) for h in HOSTS},
+               "markdown": (tmp / "report1" / "port_capacity.md").read_text(encoding="utf-8"),
+               "csv": (tmp / "report1" / "port_capacity.csv").read_text(encoding="utf-8")}
+
+
+def wide(model: dict) -> bool:
+    return all(model["ranges"][key]["active"] == WIDE for key in ("ipv4/tcp", "ipv4/udp", "ipv6/tcp", "ipv6/udp"))
+
+
+@row("L-01")
+def test_the_healthy_hosts_converge_and_pass_the_probe(fleet_runs):
+    rows = fleet_runs["first_report"]
+    for host in HEALTHY:
+        assert rows[host]["status"] == "changed", rows[host]
+        assert rows[host]["summary"]["probe"]["passed"] is True
+        assert wide(fleet_runs["first_models"][host]), host
+    assert fleet_runs["first"].rc != 0  # the faulty hosts fail the run
+
+
+@row("L-02")
+def test_the_report_shows_each_faulty_host_with_its_reason(fleet_runs):
+    rows = fleet_runs["first_report"]
+    assert rows["gw05"]["status"] == "unreachable" and rows["gw05"]["reason"].startswith("read unreachable: ")
+    assert "Connection refused" in rows["gw05"]["reason"]
+    assert rows["gw11"]["status"] == "unreachable"
+    assert "read unreachable: " in rows["gw11"]["reason"] and "credentials were rejected" in rows["gw11"]["reason"]
+    assert rows["gw17"]["status"] == "incomplete"  # read, then its first change was refused
+    assert rows["gw17"]["reason"].startswith("win_excluded_port_range failed: The host refused a change.")
+    assert "requires elevation" in rows["gw17"]["reason"]
+    assert all(rows[host]["reason"] is None for host in HEALTHY)
+    csv_rows = {r["host"]: r for r in csv.DictReader(io.StringIO(fleet_runs["csv"]))}
+    markdown_rows = {line.split(" | ")[0].lstrip("| "): line for line in fleet_runs["markdown"].splitlines() if line.startswith("| gw")}
+    for host in FAULTY:
+        assert not wide(fleet_runs["first_models"][host])
+        assert csv_rows[host]["reason"] == rows[host]["reason"]
+        assert rows[host]["reason"][:60] in markdown_rows[host]
+    assert sorted(rows) == sorted(csv_rows) == sorted(markdown_rows) == HOSTS  # every host of the play has a row
+
+
+@row("L-03")
+def test_once_the_faults_are_gone_the_whole_fleet_converges(fleet_runs):
+    second = fleet_runs["second"]
+    assert second.rc == 0, second.output[-3000:]
+    rows = fleet_runs["second_report"]
+    assert {rows[h]["status"] for h in HEALTHY} == {"ok"}
+    assert {rows[h]["status"] for h in FAULTY} == {"changed"}
+    assert all(wide(fleet_runs["second_models"][h]) for h in HOSTS)
+    assert all(rows[h]["summary"]["probe"]["passed"] is True for h in HOSTS)
