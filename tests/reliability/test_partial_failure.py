@@ -1,0 +1,99 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Partial failure (docs/reliability.md, rows P-NN): a write batch whose first writes succeed and a later one is
+refused reports exactly what changed, and a re-run changes only the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import play, row, run_playbook
+from simfleet import HostSpec, fleet_of
+
+WIDE = {"start": 10000, "count": 55536, "end": 65535}
+DEFAULT = {"start": 49152, "count": 16384, "end": 65535}
+RANGE_KEYS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
+BAD_PARAMETER = "The parameter is incorrect.\r\n\r\n"
+
+PLAYBOOK = play("all", [
+    {"name": "range", "portscale.tcpip.win_dynamic_port_range": {"start": 10000, "end": 65535},
+     "when": "inventory_hostname == 'ranges'"},
+    {"name": "exclusions", "portscale.tcpip.win_excluded_port_range": {
+        "ranges": [{"start": 50100, "count": 10}, {"start": 50200, "count": 10}], "protocols": ["tcp"], "ip_versions": ["ipv4"]},
+     "when": "inventory_hostname == 'exclusions'"},
+    {"name": "parameters", "portscale.tcpip.win_tcpip_parameters": {"max_user_port": "absent", "tcp_timed_wait_delay": 30},
+     "when": "inventory_hostname == 'parameters'"},
+])
+SETUP = play("parameters", [{"name": "an installer's MaxUserPort", "portscale.tcpip.win_tcpip_parameters": {"max_user_port": 65534}}])
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("partial")
+    with fleet_of(str(tmp / "sim"), [HostSpec("ranges"), HostSpec("exclusions"), HostSpec("parameters")]) as fleet:
+        assert run_playbook(tmp, fleet.inventory(), SETUP, name="setup").rc == 0
+        # The IPv6 writes, the second exclusion and the TcpTimedWaitDelay write are refused; what comes before succeeds.
+        fleet.fault("ranges", "command-fail", match="ipv6 set dynamicport", exit_code=1, stdout=BAD_PARAMETER)
+        fleet.fault("exclusions", "command-fail", match="startport=50200", exit_code=1, stdout=BAD_PARAMETER)
+        fleet.fault("parameters", "command-fail", match="/v TcpTimedWaitDelay", exit_code=1, stdout="ERROR: Access is denied.\r\n")
+        result = {}
+        for name in ("partial", "rerun", "idempotent"):
+            before = {h: fleet.writes(h) for h in fleet.names}
+            result[name] = run_playbook(tmp, fleet.inventory(), PLAYBOOK, name=name)
+            result[name + "_writes"] = {h: fleet.writes(h) - before[h] for h in fleet.names}
+            result[name + "_models"] = {h: fleet.model(h) for h in fleet.names}
+            fleet.clear()
+        yield result
+
+
+def active_range(model, key):
+    active = model["ranges"][key.replace("_", "/")]["active"]
+    return {"start": active["start"], "count": active["count"], "end": active["start"] + active["count"] - 1}
+
+
+@row("P-01")
+def test_dynamic_ranges_refused_halfway_say_which_changed_and_a_rerun_does_the_rest(runs):
+    first = runs["partial"].of("ranges", "range")
+    assert first.status == "failed" and first.result["changed"] is True
+    assert first.result["applied"] == ["ipv4_tcp", "ipv4_udp"] and first.result["not_applied"] == ["ipv6_tcp", "ipv6_udp"]
+    assert ("changed: 'netsh int ipv4 set dynamicport tcp start=10000 num=55536 store=persistent', "
+            "'netsh int ipv4 set dynamicport udp start=10000 num=55536 store=persistent'. refused: "
+            "'netsh int ipv6 set dynamicport tcp start=10000 num=55536 store=persistent' exited 1: The parameter is incorrect.") in first.msg
+    assert runs["partial_writes"]["ranges"] == 2
+    assert {k: active_range(runs["partial_models"]["ranges"], k) for k in RANGE_KEYS} == first.result["after"] == {
+        "ipv4_tcp": WIDE, "ipv4_udp": WIDE, "ipv6_tcp": DEFAULT, "ipv6_udp": DEFAULT}
+    second = runs["rerun"].of("ranges", "range")
+    assert second.status == "changed" and second.result["applied"] == ["ipv6_tcp", "ipv6_udp"]
+    assert second.result["commands"] == ["netsh int ipv6 set dynamicport tcp start=10000 num=55536 store=persistent",
+                                         "netsh int ipv6 set dynamicport udp start=10000 num=55536 store=persistent"]
+    assert runs["rerun_writes"]["ranges"] == 2
+    assert runs["idempotent"].of("ranges", "range").status == "ok" and runs["idempotent_writes"]["ranges"] == 0
+
+
+@row("P-02")
+def test_exclusions_refused_halfway_say_which_block_was_added(runs):
+    first = runs["partial"].of("exclusions", "exclusions")
+    assert first.status == "failed" and first.result["changed"] is True
+    assert first.result["after"] == {"ipv4_tcp": [{"start": 50100, "end": 50109, "count": 10}]}
+    assert first.result["applied"] == ["ipv4_tcp"] and first.result["not_applied"] == ["ipv4_tcp"]  # changed, not complete
+    assert "changed: 'netsh int ipv4 add excludedportrange protocol=tcp startport=50100 numberofports=10 store=persistent'" in first.msg
+    assert "refused: 'netsh int ipv4 add excludedportrange protocol=tcp startport=50200 numberofports=10 store=persistent'" in first.msg
+    assert runs["partial_writes"]["exclusions"] == 1
+    second = runs["rerun"].of("exclusions", "exclusions")
+    assert second.status == "changed"
+    assert second.result["commands"] == ["netsh int ipv4 add excludedportrange protocol=tcp startport=50200 numberofports=10 store=persistent"]
+    assert runs["idempotent"].of("exclusions", "exclusions").status == "ok"
+
+
+@row("P-03")
+def test_registry_values_refused_halfway_say_which_value_changed(runs):
+    first = runs["partial"].of("parameters", "parameters")
+    assert first.status == "failed" and first.result["changed"] is True
+    assert first.result["applied"] == ["MaxUserPort"] and first.result["not_applied"] == ["TcpTimedWaitDelay"]
+    assert first.result["after"] == {"MaxUserPort": None, "TcpTimedWaitDelay": None}
+    assert "ERROR: Access is denied." in first.msg and runs["partial_writes"]["parameters"] == 1
+    second = runs["rerun"].of("parameters", "parameters")
+    assert second.status == "changed" and second.result["applied"] == ["TcpTimedWaitDelay"]
+    assert second.result["commands"] == ["reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters /v TcpTimedWaitDelay "
+                                         "/t REG_DWORD /d 30 /f"]
+    assert runs["idempotent"].of("parameters", "parameters").status == "ok"
