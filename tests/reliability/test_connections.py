@@ -1,0 +1,69 @@
+# Copyright: (c) 2026, portscale.tcpip contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connections (docs/reliability.md, rows C-NN): every module over WinRM with Basic and NTLM, over HTTP and HTTPS
+(certificate validation on), and over Windows OpenSSH (``ansible_connection: ssh``, ``ansible_shell_type:
+powershell``) against the same simulated host model — same results, same round trips."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import play, row, run_playbook
+from simfleet import HostSpec, fleet_of
+
+WINRM_HOSTS = {"basic-http": ("basic", False), "ntlm-http": ("ntlm", False), "basic-https": ("basic", True), "ntlm-https": ("ntlm", True)}
+WIDE = {"start": 10000, "count": 55536, "end": 65535}
+
+TASKS = [
+    {"name": "info", "portscale.tcpip.win_port_info": {}},
+    {"name": "range check", "portscale.tcpip.win_dynamic_port_range": {"start": 10000, "end": 65535}, "check_mode": True},
+    {"name": "range", "portscale.tcpip.win_dynamic_port_range": {"start": 10000, "end": 65535}},
+    {"name": "range again", "portscale.tcpip.win_dynamic_port_range": {"start": 10000, "end": 65535}},
+    {"name": "parameters", "portscale.tcpip.win_tcpip_parameters": {"tcp_timed_wait_delay": 30, "max_user_port": "absent"}},
+    {"name": "exclusion", "portscale.tcpip.win_excluded_port_range": {"ranges": [{"start": 50700, "count": 10}]}},
+    {"name": "probe", "portscale.tcpip.win_port_probe": {"count": 500, "fail_below": 500}},
+]
+# Command executions per task on the host: a read, plus a write batch when something changes; the probe reads first.
+EXECUTIONS = {"info": 1, "range check": 1, "range": 2, "range again": 1, "parameters": 2, "exclusion": 2, "probe": 2}
+
+
+def expect_converged(run, host):
+    assert run.of(host, "info").status == "ok"
+    assert run.of(host, "info").result["ranges"]["ipv4_tcp"]["start"] == 49152
+    check = run.of(host, "range check")
+    assert check.status == "changed" and check.result["not_applied"] == ["ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp"]
+    changed = run.of(host, "range")
+    assert changed.status == "changed" and changed.result["after"] == {k: WIDE for k in ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")}
+    assert run.of(host, "range again").status == "ok"
+    assert run.of(host, "parameters").status == "changed" and run.of(host, "parameters").result["reboot_required"] is True
+    assert run.of(host, "exclusion").status == "changed"
+    probe = run.of(host, "probe")
+    assert probe.status == "ok" and probe.result["opened"] == 500 and probe.result["passed"] is True
+
+
+@pytest.fixture(scope="module")
+def winrm_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("winrm")
+    specs = [HostSpec(name, auth=auth, https=https) for name, (auth, https) in WINRM_HOSTS.items()]
+    with fleet_of(str(tmp / "sim"), specs) as fleet:
+        run = run_playbook(tmp, fleet.inventory(), play("windows", TASKS))
+        yield run, {h: fleet.counters(h) for h in WINRM_HOSTS}
+
+
+@pytest.mark.parametrize("host", [
+    pytest.param("basic-http", id="C-01", marks=row("C-01")),
+    pytest.param("ntlm-http", id="C-02", marks=row("C-02")),
+    pytest.param("basic-https", id="C-03", marks=row("C-03")),
+    pytest.param("ntlm-https", id="C-04", marks=row("C-04")),
+])
+def test_every_module_over_winrm(winrm_run, host):
+    run, counters = winrm_run
+    assert run.rc == 0, run.output[-3000:]
+    expect_converged(run, host)
+    assert counters[host]["model"]["commands_run"] == sum(EXECUTIONS.values())
+    http = counters[host]["http"]
+    if WINRM_HOSTS[host][0] == "ntlm":
+        # One NTLM handshake per task (a shell per task), every SOAP body encrypted (a clear one would be refused).
+        assert http["ntlm_handshakes"] == len(TASKS) and http["faults_injected"].get("unencrypted-rejected", 0) == 0
+    else:
+        assert http["ntlm_handshakes"] == 0 and http["auth_round_trips"] == 0  # Basic is pre-emptive
