@@ -15,7 +15,9 @@ class ModuleDocFragment:
 attributes:
   action:
     support: full
-    details: Runs on the controller and talks to the host over the task's own connection (winrm, psrp, or ssh with PowerShell).
+    details:
+      - Runs on the controller and talks to the host over the task's own connection. Tested over winrm (Basic and NTLM,
+        HTTP and HTTPS) and ssh with C(ansible_shell_type=powershell); psrp accepts the same commands but is untested.
   async:
     support: none
   bypass_host_loop:
@@ -26,4 +28,8 @@ attributes:
     support: full
   platform:
     platforms: windows
+notes:
+  - A connection failure before any write makes the task unreachable (or failed, for a WinRM service fault) with
+    C(Nothing was changed.) in its message. The configuration modules never report a write whose own verification was
+    lost as a success; see the C(applied) and C(not_applied) return values and the collection's docs/reliability.md.
 """
