@@ -48,6 +48,7 @@ help:
 	@echo "make build          build the collection tarball and install it from the tarball"
 	@echo "make simulator-test the simulated Windows host's own tests"
 	@echo "make integration    ansible-test windows-integration against simulated hosts (NTLM, message encryption)"
+	@echo "make reliability    the reliability and security matrix against simulated hosts (docs/reliability.md)"
 	@echo "make demo           the port_capacity role against three simulated hosts (audit, enforce, enforce again)"
 	@echo "make bench          cost per task, controller CPU, fleet scale (docs/performance.md; not part of make test)"
 	@echo "make clean          remove build products (keeps the venvs)"
