@@ -7,10 +7,19 @@ from __future__ import annotations
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import probe
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import PortscaleAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe_script import MAX_COUNT, MAX_TIMEOUT_MS
 
 
 class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
+    # Added to Ansible's type errors ("unable to convert to int"), which name the option but not what it accepts.
+    VALID = {
+        "count": f"an integer, at least 1 (more than {MAX_COUNT} is reduced to {MAX_COUNT})",
+        "timeout": f"seconds, at least 1 (more than {MAX_TIMEOUT_MS // 1000} is reduced to {MAX_TIMEOUT_MS // 1000})",
+        "target_port": "0 (the probe's own listener) or a port from 1 to 65535",
+        "max_free_share": "a percentage from 1 to 100",
+        "fail_below": "an integer from 0 to count",
+    }
 
     def run_engine(self, args, check_mode):
         return probe.run(self.execute_script, args, check_mode)

@@ -15,8 +15,8 @@ description:
     Trailing spaces, CRLF or LF line ends and a leading byte-order mark do not matter.
   - C(administered=true) marks the rows printed with C(*) (exclusions added with netsh or the API, which you can delete);
     the others are reservations made by Hyper-V/WinNAT or HTTP.sys and are read-only facts.
-  - An empty table (no exclusions) gives an empty list. Text without the dash line (an error message, for example)
-    or with two tables fails.
+  - An empty table (no exclusions) gives an empty list. Text without the dash line (an error message, for example),
+    with two tables, or with a row that is cut off or garbled fails.
 positional: _input
 options:
   _input:

@@ -10,8 +10,8 @@ version_added: 0.1.0
 short_description: Why hosts failed, from their registered task results, for the port_capacity fleet report
 description:
   - Looks at the registered results named in O(results) (variable name to step name, in the order the steps ran) of
-    each host in O(hosts) and returns, for each host with a failed or unreachable one, C(<step> failed|unreachable:
-    <message>) of the first such result.
+    each host in O(hosts) and returns, for each host with a failed or unreachable one, the step, V(failed) or
+    V(unreachable), and the message of the first such result.
   - Registered results of failed and unreachable tasks are kept by Ansible, so a report written later in the play (by
     a host still active) can say why the others stopped.
 positional: _input, hosts, results

@@ -14,6 +14,8 @@ description:
   - Also usable in your own plays that run the modules themselves, to feed P(portscale.tcpip.port_capacity_report#filter).
   - Missing or skipped results are allowed; the summary then says less (for example C(after) is null when the host was not
     read again).
+  - Fails when C(host) is not a host name, when C(mode), C(stage) or C(headroom_combo) is not one of its values, or when
+    C(before), C(after), C(changes) or C(probe) is not a dictionary (a registered result).
 positional: _input
 options:
   _input:
@@ -95,13 +97,17 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import host_summary
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import host_summary, input_problems
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.typenames import type_name
 
 
 def port_capacity_summary(data):
     """Filter entry point."""
     if not isinstance(data, dict):
-        raise AnsibleFilterError(f"port_capacity_summary expects a dictionary, got {type(data).__name__}")
+        raise AnsibleFilterError(f"port_capacity_summary expects a dictionary, got {type_name(data)}")
+    problems = input_problems(data)
+    if problems:
+        raise AnsibleFilterError(f"port_capacity_summary: {'; '.join(problems)}")
     return host_summary(data)
 
 

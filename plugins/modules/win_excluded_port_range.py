@@ -28,6 +28,7 @@ options:
       - The port blocks, each with O(ranges[].start) and one of O(ranges[].count) or O(ranges[].end). Ports 1-65535.
       - With O(state=present) they must be administered exclusions afterwards; with O(state=absent) they must not.
       - A listed block is matched exactly; C(50000-50059) is not the same exclusion as C(50000-50099).
+      - At most 100 blocks in one task (each is one netsh command per table, all sent in one batch), and they must not overlap.
     type: list
     elements: dict
     default: []

@@ -17,6 +17,8 @@ import re
 import typing as t
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import NoLogError, UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from .argspec import argument_spec_from_doc
@@ -29,8 +31,30 @@ NOTHING_CHANGED = "Nothing was changed."
 POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
 
 
+# WinRM (ansible-core and pywinrm leave WINRS_SKIP_CMD_SHELL false) and Windows OpenSSH run a command through
+# ``cmd.exe /c``, which refuses a line longer than 8191 characters ("The command line is too long.", KB 830473).
+CMD_LINE_LIMIT = 8191
+# A script that does not fit goes on stdin behind this fixed loader, the way ansible-core's own pipelining sends its
+# exec wrapper (``$input | Out-String``, then a script block). Scripts are ASCII, so stdin's code page cannot matter.
+STDIN_LOADER = (
+    "$ProgressPreference = 'SilentlyContinue'\n"
+    "$portscale_script = $input | Out-String\n"
+    "& ([ScriptBlock]::Create($portscale_script))\n"
+)
+
+
 def encode_powershell(script: str) -> str:
     return POWERSHELL_PREFIX + base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+def command_for(script: str) -> tuple[str, bytes | None]:
+    """The command line for ``script``, and the stdin to send with it (None when the script fits the line)."""
+    line = encode_powershell(script)
+    if len(line) <= CMD_LINE_LIMIT:
+        return line, None
+    if not script.isascii():
+        raise ValueError("a script sent on stdin must be ASCII")
+    return encode_powershell(STDIN_LOADER), script.encode("ascii")
 
 
 class PortscaleAction(ActionBase):
@@ -49,10 +73,31 @@ class PortscaleAction(ActionBase):
     def run_engine(self, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
         raise NotImplementedError
 
+    def validate_argument_spec(self, argument_spec=None, mutually_exclusive=None, required_together=None,  # pylint: disable=too-many-arguments
+                               required_one_of=None, required_if=None, required_by=None):
+        """ActionBase's, except that it never fails with the bare error of ansible-core's no_log scan.
+
+        ansible-core reports only the first error. For a list of dicts given as something else (``ranges: "5000-5010"``)
+        that is the no_log scan's "dictionary requested, could not parse JSON or key=value", which names no option;
+        the type check's error after it does ("Elements value for option 'ranges' is of type str ...").
+        """
+        options = {"mutually_exclusive": mutually_exclusive, "required_together": required_together, "required_one_of": required_one_of,
+                   "required_if": required_if, "required_by": required_by}
+        try:
+            return super().validate_argument_spec(argument_spec, **options)
+        except AnsibleActionFail:
+            errors = list(ArgumentSpecValidator(argument_spec, **options).validate(self._task.args.copy()).errors)
+            named = [error for error in errors if not isinstance(error, NoLogError)]
+            if not errors or not isinstance(errors[0], NoLogError) or not named:
+                raise
+            prefix = f"Unsupported parameters for ({self._load_name}) module: " if isinstance(named[0], UnsupportedError) else ""
+            raise AnsibleActionFail(prefix + named[0].msg, obj=self._task.args) from None
+
     def execute_script(self, script: str) -> tuple[int, str, str]:
         """Run a PowerShell script as one command execution; return (rc, stdout, stderr)."""
+        command, stdin = command_for(script)
         try:
-            res = self._low_level_execute_command(encode_powershell(script), sudoable=False)
+            res = self._low_level_execute_command(command, sudoable=False, in_data=stdin)
         except AnsibleConnectionFailure as error:
             raise TransportError(str(error), unreachable=True) from error
         except OSError as error:

@@ -42,7 +42,8 @@ def request_from_args(args: dict[str, t.Any]) -> DynamicRangeRequest:
             raise TcpipValueError("start", None, "state=present needs start, and one of count and end")
         port_range = dynamic_range_to_set(args["start"], args.get("count"), args.get("end"))
     if not args["ip_versions"] or not args["protocols"]:
-        raise TcpipValueError("ip_versions/protocols", (args["ip_versions"], args["protocols"]), "name at least one of each")
+        raise TcpipValueError("ip_versions/protocols", (args["ip_versions"], args["protocols"]),
+                              "name at least one of each (ip_versions: ipv4, ipv6; protocols: tcp, udp)")
     combos = tuple((ip, proto) for ip in dict.fromkeys(args["ip_versions"]) for proto in dict.fromkeys(args["protocols"]))
     return DynamicRangeRequest(port_range, combos, args["store"], args["listener_guard"])
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import json
+import re
 import typing as t
 
 from .capacity import RangeCapacity, host_capacity, time_wait
@@ -30,6 +31,7 @@ from .tcpip import PORT_MAX, TcpipValueError, to_int
 
 Execute = t.Callable[[str], t.Tuple[int, str, str]]
 LOOPBACK = {4: "127.0.0.1", 6: "::1"}
+_SCOPE_ID = re.compile(r"[0-9]{1,10}")   # ASCII digits only (str.isdigit would take other scripts' digits)
 EXHAUSTION_CODES = (10055, 10048)   # WSAENOBUFS, WSAEADDRINUSE: no ephemeral port left (WINDOWS-FACTS §7.1)
 RESULT_KEYS = ("schema", "requested", "opened", "closed", "first_failure_index", "error", "timed_out", "elapsed_ms", "rate_per_sec",
                "local_port_min", "local_port_max", "addresses_used", "opened_per_address", "listener_port", "target")
@@ -75,31 +77,40 @@ def _canonical_address(option: str, text: object, ip_version: int) -> str:
         raise TcpipValueError(option, text, "expected an IP address literal (host names are not accepted)") from None
     if address.version != ip_version:
         raise TcpipValueError(option, text, f"expected an IPv{ip_version} address (ip_version={ip_version})")
+    # Python keeps any text after '%' as an IPv6 scope id ('::1%$(Stop-Computer)' parses), and str() gives it back, so
+    # it would reach the host. Windows scope ids are interface numbers: allow those only.
+    scope = getattr(address, "scope_id", None)
+    if scope is not None and not _SCOPE_ID.fullmatch(scope):
+        raise TcpipValueError(option, text, "an IPv6 scope id must be an interface number (fe80::1%12)")
     return str(address)
 
 
 def request_from_args(args: dict[str, t.Any]) -> ProbeRequest:
     caps: list[dict[str, t.Any]] = []
-    requested = to_int("count", args["count"])
+    # Every message names the valid range: Ansible's int type lets booleans through, and they land here.
+    count_valid = f"open at least one connection (more than {MAX_COUNT} is reduced to {MAX_COUNT})"
+    requested = to_int("count", args["count"], count_valid)
     if requested < 1:
-        raise TcpipValueError("count", requested, "open at least one connection")
+        raise TcpipValueError("count", requested, count_valid)
     count = min(requested, MAX_COUNT)
     if count < requested:
         caps.append({"limit": "max_count", "requested": requested, "applied": count,
                      "reason": f"a probe opens at most {MAX_COUNT} connections"})
-    timeout = to_int("timeout", args["timeout"])
+    timeout_valid = f"give at least 1 second (more than {MAX_TIMEOUT_MS // 1000} is reduced to {MAX_TIMEOUT_MS // 1000})"
+    timeout = to_int("timeout", args["timeout"], timeout_valid)
     if timeout < 1:
-        raise TcpipValueError("timeout", timeout, "give at least 1 second")
+        raise TcpipValueError("timeout", timeout, timeout_valid)
     timeout_ms = min(timeout * 1000, MAX_TIMEOUT_MS)
     if timeout_ms < timeout * 1000:
         caps.append({"limit": "max_timeout", "requested": timeout, "applied": timeout_ms // 1000,
                      "reason": f"a probe runs at most {MAX_TIMEOUT_MS // 1000} s"})
-    ip_version = to_int("ip_version", args["ip_version"])
+    ip_version = to_int("ip_version", args["ip_version"], "4 or 6")
     if ip_version not in (4, 6):
         raise TcpipValueError("ip_version", ip_version, "4 or 6")
-    target_port = to_int("target_port", args["target_port"])
+    port_valid = f"0 (the probe's own listener) or a port up to {PORT_MAX}"
+    target_port = to_int("target_port", args["target_port"], port_valid)
     if not 0 <= target_port <= PORT_MAX:
-        raise TcpipValueError("target_port", target_port, f"0 (the probe's own listener) or a port up to {PORT_MAX}")
+        raise TcpipValueError("target_port", target_port, port_valid)
     target = args.get("target_host")
     target_host = LOOPBACK[ip_version] if target in (None, "") else _canonical_address("target_host", target, ip_version)
     addresses = tuple(_canonical_address("local_addresses", a, ip_version) for a in args.get("local_addresses") or ())
@@ -107,12 +118,13 @@ def request_from_args(args: dict[str, t.Any]) -> ProbeRequest:
         raise TcpipValueError("local_addresses", list(addresses), "give each address once")
     if len(addresses) > MAX_LOCAL_ADDRESSES:
         raise TcpipValueError("local_addresses", len(addresses), f"at most {MAX_LOCAL_ADDRESSES} addresses")
-    share = to_int("max_free_share", args["max_free_share"])
+    share = to_int("max_free_share", args["max_free_share"], "a percentage from 1 to 100")
     if not 1 <= share <= 100:
         raise TcpipValueError("max_free_share", share, "a percentage from 1 to 100")
-    fail_below = None if args.get("fail_below") is None else to_int("fail_below", args["fail_below"])
+    fail_below_valid = f"between 0 and the number of connections the probe may open ({count})"
+    fail_below = None if args.get("fail_below") is None else to_int("fail_below", args["fail_below"], fail_below_valid)
     if fail_below is not None and not 0 <= fail_below <= count:
-        raise TcpipValueError("fail_below", fail_below, f"between 0 and the number of connections the probe may open ({count})")
+        raise TcpipValueError("fail_below", fail_below, fail_below_valid)
     return ProbeRequest(count=count, timeout_ms=timeout_ms, ip_version=ip_version, target_host=target_host, target_port=target_port,
                         reuse_unicast_port=bool(args["reuse_unicast_port"]), port_scalability=bool(args["port_scalability"]),
                         local_addresses=addresses, max_free_share=share, allow_exhaustion=bool(args["allow_exhaustion"]),

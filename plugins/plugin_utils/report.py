@@ -17,6 +17,7 @@ import json
 import typing as t
 
 from .role_summary import COMBOS
+from .typenames import type_name
 
 FORMATS = ("markdown", "csv", "html", "json")
 FILE_NAMES = {"markdown": "port_capacity.md", "csv": "port_capacity.csv", "html": "port_capacity.html", "json": "port_capacity.json"}
@@ -64,9 +65,9 @@ def build_rows(summaries: t.Mapping[str, t.Any], hosts: t.Sequence[str] | None =
                active_hosts: t.Sequence[str] | None = None, failures: t.Mapping[str, str] | None = None) -> list[Row]:
     """One row per host of ``hosts`` (default: the summaries' hosts), in that order. ``failures``: host -> reason."""
     if not isinstance(summaries, t.Mapping):
-        raise ReportError(f"expected a mapping of host name to port_capacity_summary, got {type(summaries).__name__}")
+        raise ReportError(f"expected a mapping of host name to port_capacity_summary, got {type_name(summaries)}")
     if failures is not None and not isinstance(failures, t.Mapping):
-        raise ReportError(f"expected failures as a mapping of host name to reason, got {type(failures).__name__}")
+        raise ReportError(f"expected failures as a mapping of host name to reason, got {type_name(failures)}")
     names = list(hosts) if hosts is not None else sorted(summaries)
     active = set(active_hosts) if active_hosts is not None else set(names)
     rows = []
@@ -114,7 +115,7 @@ def summaries_by_host(summaries: t.Any) -> dict[str, t.Any]:
         return dict(summaries)
     if isinstance(summaries, (list, tuple)):
         return {str(s.get("host")): s for s in summaries if isinstance(s, t.Mapping) and s.get("host")}
-    raise ReportError(f"expected a list of port_capacity_summary facts or a mapping of host to summary, got {type(summaries).__name__}")
+    raise ReportError(f"expected a list of port_capacity_summary facts or a mapping of host to summary, got {type_name(summaries)}")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import typing as t
 
+from .typenames import type_name
+
 COMBOS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
 REGISTRY_VALUES = ("MaxUserPort", "TcpTimedWaitDelay")
 SUMMARY_VERSION = 1
@@ -177,6 +179,31 @@ def _status(stage: str, dry_run: bool, drift: bool, changed: bool, probe: Mappin
     if dry_run and drift:
         return "drift"
     return "changed" if changed else "ok"
+
+
+MODES = ("audit", "enforce")
+STAGES = ("info", "done")
+RESULT_KEYS = ("before", "after", "changes", "probe")
+
+
+def input_problems(data: Mapping) -> list[str]:
+    """What makes ``data`` unusable for ``host_summary``; empty when it is fine.
+
+    Results are read defensively (a skipped or missing one just says less), but the keys that steer the summary are
+    checked: a misspelt mode (``enforcee``) would silently report an enforce run as drift, a summary without a host
+    name would be dropped from the report, and a result that is not a dictionary is not a registered result at all.
+    """
+    problems = []
+    host = data.get("host")
+    if not isinstance(host, str) or not host.strip():
+        problems.append(f"host={host!r} is not a host name (give inventory_hostname)")
+    for key, choices in (("mode", MODES), ("stage", STAGES), ("headroom_combo", COMBOS)):
+        if data.get(key) is not None and data.get(key) not in choices:
+            problems.append(f"{key}={data.get(key)!r} is not one of {', '.join(choices)}")
+    for key in RESULT_KEYS:
+        if data.get(key) is not None and not isinstance(data.get(key), t.Mapping):
+            problems.append(f"{key} must be a registered task result (a dictionary), got {type_name(data.get(key))}")
+    return problems
 
 
 def host_summary(data: Mapping) -> dict[str, t.Any]:

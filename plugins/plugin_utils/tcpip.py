@@ -10,6 +10,7 @@ these limits: hosts have been seen reporting a start of 1024 after an installer 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 PORT_MIN = 1
 PORT_MAX = 65535
@@ -20,6 +21,8 @@ DEFAULT_DYNAMIC_COUNT = 16384
 
 IP_VERSIONS = ("ipv4", "ipv6")
 PROTOCOLS = ("tcp", "udp")
+
+_DECIMAL = re.compile(r"\s*[+-]?[0-9]+\s*")  # what to_int accepts in a string (whole string, ASCII digits)
 
 
 class TcpipValueError(ValueError):
@@ -43,7 +46,9 @@ def to_int(option: str, value: object, valid: str = "") -> int:
         raise TcpipValueError(option, value, f"expected an integer, got a boolean{suffix}")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    # ASCII decimal only: str.isdigit() also takes '²' (which int() then rejects with a bare ValueError) and other scripts'
+    # digits, and lstrip("+-") let '+-5' through to the same crash.
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
         return int(value.strip())
     raise TcpipValueError(option, value, f"expected an integer{suffix}")
 
@@ -85,7 +90,8 @@ def dynamic_range_to_set(start: object, count: object = None, end: object = None
     if end is not None:
         last = to_int("end", end, f"the end port must be between start + {DYNAMIC_COUNT_MIN - 1} and {PORT_MAX}")
         if last < first:
-            raise TcpipValueError("end", end, f"the end port must not be below start ({first})")
+            raise TcpipValueError("end", end, f"the end port must not be below start ({first}); give an end from "
+                                  f"{first + DYNAMIC_COUNT_MIN - 1} to {PORT_MAX}")
         size = last - first + 1
         size_option, size_value = "end", end
     else:

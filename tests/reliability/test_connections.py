@@ -22,9 +22,13 @@ TASKS = [
     {"name": "parameters", "portscale.tcpip.win_tcpip_parameters": {"tcp_timed_wait_delay": 30, "max_user_port": "absent"}},
     {"name": "exclusion", "portscale.tcpip.win_excluded_port_range": {"ranges": [{"start": 50700, "count": 10}]}},
     {"name": "probe", "portscale.tcpip.win_port_probe": {"count": 500, "fail_below": 500}},
+    # 60 blocks in two tables: a write batch far longer than cmd.exe's 8191-character line, so it goes on stdin.
+    {"name": "many exclusions", "portscale.tcpip.win_excluded_port_range": {
+        "ranges": [{"start": 30000 + 10 * i, "count": 5} for i in range(60)], "protocols": ["udp"]}},
 ]
 # Command executions per task on the host: a read, plus a write batch when something changes; the probe reads first.
-EXECUTIONS = {"info": 1, "range check": 1, "range": 2, "range again": 1, "parameters": 2, "exclusion": 2, "probe": 2}
+EXECUTIONS = {"info": 1, "range check": 1, "range": 2, "range again": 1, "parameters": 2, "exclusion": 2, "probe": 2,
+              "many exclusions": 2}
 
 
 def expect_converged(run, host):
@@ -39,6 +43,8 @@ def expect_converged(run, host):
     assert run.of(host, "exclusion").status == "changed"
     probe = run.of(host, "probe")
     assert probe.status == "ok" and probe.result["opened"] == 500 and probe.result["passed"] is True
+    many = run.of(host, "many exclusions")
+    assert many.status == "changed" and len(many.result["after"]["ipv4_udp"]) == 60 and many.result["not_applied"] == []
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +73,29 @@ def test_every_module_over_winrm(winrm_run, host):
         assert http["ntlm_handshakes"] == len(TASKS) and http["faults_injected"].get("unencrypted-rejected", 0) == 0
     else:
         assert http["ntlm_handshakes"] == 0 and http["auth_round_trips"] == 0  # Basic is pre-emptive
+
+
+@pytest.fixture(scope="module")
+def ssh_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ssh")
+    with fleet_of(str(tmp / "sim"), [HostSpec("ssh1", ssh=True), HostSpec("ssh-down", ssh=True)]) as fleet:
+        fleet.fault("ssh-down", "refused")
+        run = run_playbook(tmp, fleet.inventory("inventory.ssh.yml"), play("windows", TASKS))
+        yield run, {h: fleet.counters(h) for h in ("ssh1", "ssh-down")}
+
+
+@row("C-05")
+def test_every_module_over_windows_openssh(ssh_run):
+    run, counters = ssh_run
+    expect_converged(run, "ssh1")
+    assert counters["ssh1"]["model"]["commands_run"] == sum(EXECUTIONS.values())
+    assert counters["ssh1"]["ssh"]["commands"] == sum(EXECUTIONS.values())
+    assert counters["ssh1"]["http"]["requests_by_action"] == {}  # nothing went over WinRM
+
+
+@row("C-06")
+def test_an_ssh_host_that_refuses_is_unreachable_and_nothing_changed(ssh_run):
+    run, counters = ssh_run
+    down = run.of("ssh-down", "info")
+    assert down.status == "unreachable" and "Nothing was changed." in down.msg
+    assert counters["ssh-down"]["model"]["commands_run"] == 0

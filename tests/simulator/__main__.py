@@ -34,6 +34,7 @@ def _build_parser() -> argparse.ArgumentParser:
     start.add_argument("--host", action="append", default=[], metavar="NAME:PROFILE[:key=value...]")
     start.add_argument("--auth", choices=AUTH_CHOICES, default="ntlm")
     start.add_argument("--https", action="store_true")
+    start.add_argument("--ssh", action="store_true", help="every host also serves SSH (key auth; writes inventory.ssh.yml)")
     start.add_argument("--latency-ms", type=int, default=0)
     start.add_argument("--user", default="simadmin")
     start.add_argument("--password", default=None, help="default: generated once and kept in <state-dir>/password")
@@ -49,7 +50,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ctl = sub.add_parser("ctl", help="control a running fleet")
     ctl.add_argument("--state-dir", required=True)
     ctl.add_argument("target", help="host name or 'all'")
-    ctl.add_argument("op", choices=["reboot", "counters", "reset-counters", "state", "set-load", "fault", "clear-faults", "latency", "elevate"])
+    ctl.add_argument("op", choices=["reboot", "counters", "reset-counters", "state", "commands", "set-load", "fault", "clear-faults", "latency", "elevate"])
     ctl.add_argument("args", nargs="*", help="set-load <preset|json>; fault <kind> [key=value...]; latency <ms>; elevate on|off; reboot [delay]")
 
     for name in ("stop", "status"):
@@ -67,6 +68,7 @@ def _options(args: argparse.Namespace) -> FleetOptions:
         state_dir=args.state_dir, count=count, profile=args.profile, hosts=hosts, auth=args.auth, https=args.https,
         latency_ms=args.latency_ms, user=args.user, password=args.password, max_lifetime=args.max_lifetime,
         boot_seconds=args.boot_seconds, max_shells=args.max_shells, max_operations=args.max_operations, workers=args.workers,
+        ssh=args.ssh,
     )
 
 
@@ -86,10 +88,12 @@ def _summary(state_dir: str) -> str:
     info = read_fleet_file(state_dir) or {}
     hosts = info.get("hosts", [])
     lines = [f"simulator pid {info.get('pid')} control port {info.get('control_port')}: {len(hosts)} host(s)"]
-    lines += [f"  {h['name']}: {h['scheme']}://127.0.0.1:{h['port']}/wsman auth={','.join(h['auth'])}" for h in hosts[:20]]
+    lines += [f"  {h['name']}: {h['scheme']}://127.0.0.1:{h['port']}/wsman auth={','.join(h['auth'])}"
+              + (f" ssh=127.0.0.1:{h['ssh_port']}" if h.get("ssh_port") else "") for h in hosts[:20]]
     if len(hosts) > 20:
         lines.append(f"  ... and {len(hosts) - 20} more")
-    lines.append(f"inventories: {os.path.join(state_dir, 'inventory.winrm')} {os.path.join(state_dir, 'inventory.yml')}")
+    inventories = ["inventory.winrm", "inventory.yml"] + (["inventory.ssh.yml"] if any(h.get("ssh_port") for h in hosts) else [])
+    lines.append("inventories: " + " ".join(os.path.join(state_dir, name) for name in inventories))
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from .wsman.netfaults import FaultSpecError
 log = logging.getLogger(__name__)
 
 CONTROL_TIMEOUT = 120.0
-READ_ONLY_OPS = ("counters", "state")
+READ_ONLY_OPS = ("counters", "state", "commands")
 
 
 class ControlError(Exception):

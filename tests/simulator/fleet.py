@@ -17,6 +17,7 @@ import threading
 import time
 import typing as t
 
+from .command_log import log_of
 from .control import ControlClient, ControlServer, OperationError
 from .wsman import (
     FAULT_KINDS, AuthSettings, HostConfig, HostServer, HttpCounters, channel_binding_data, ensure_tls_files,
@@ -34,7 +35,7 @@ PORTS_FILE = "ports.json"  # kept after stop, so a restarted fleet gets the same
 TOKEN_FILE = "control.token"
 PASSWORD_FILE = "password"
 DEFAULT_USER = "simadmin"
-HOST_OPTION_KEYS = ("locale", "elevated", "hyperv", "load", "seed", "auth", "https")
+HOST_OPTION_KEYS = ("locale", "elevated", "hyperv", "load", "seed", "auth", "https", "ssh")
 
 
 class FleetError(OperationError):
@@ -54,6 +55,7 @@ class HostSpec:
     seed: int | None = None
     auth: str | None = None
     https: bool | None = None
+    ssh: bool | None = None  # an SSH front end next to WinRM (None: the fleet's ``ssh`` option)
 
 
 @dataclasses.dataclass
@@ -75,6 +77,8 @@ class FleetOptions:
     max_shells: int = 30
     max_operations: int = 1500
     workers: int = 8
+    ssh: bool = False  # every host also serves SSH (``sshfront``; needs asyncssh)
+    ssh_limits: t.Any = None  # an ``sshfront.SshLimits``; None: its defaults
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +89,7 @@ class HostInfo:
     port: int
     scheme: str
     auth: tuple[str, ...]
+    ssh_port: int | None = None
 
     @property
     def endpoint(self) -> str:
@@ -118,7 +123,7 @@ def parse_host_spec(text: str) -> HostSpec:
         key, sep, value = item.partition("=")
         if not sep or key not in HOST_OPTION_KEYS:
             raise FleetError(f"--host {text!r}: unknown option {item!r}; keys are {', '.join(HOST_OPTION_KEYS)}")
-        if key in ("elevated", "hyperv", "https"):
+        if key in ("elevated", "hyperv", "https", "ssh"):
             setattr(spec, key, _parse_bool(value, f"--host {name} {key}"))
         elif key == "seed":
             if not value.isdigit():
@@ -301,6 +306,15 @@ def _default_runner() -> t.Callable:
     return run_command_line
 
 
+def _ssh_glue() -> t.Any:
+    """The SSH package, imported only when SSH is asked for (so WinRM-only fleets do not need asyncssh)."""
+    try:
+        from .sshfront import fleet_glue  # pylint: disable=import-outside-toplevel
+    except ImportError as exc:
+        raise FleetError(f"--ssh needs the asyncssh package (requirements/dev.txt): {exc}") from exc
+    return fleet_glue
+
+
 class Fleet:
     """All hosts, the control endpoint and the fleet files of one state dir. Lives on one event loop."""
 
@@ -318,6 +332,8 @@ class Fleet:
         self.password = ""
         self.token = ""
         self.ca_cert: str | None = None
+        self.ssh: dict[str, t.Any] = {}  # host name -> sshfront.SshFrontEnd
+        self.ssh_keys: t.Any = None
         self._stop = asyncio.Event()
         self._started = time.time()
 
@@ -329,12 +345,18 @@ class Fleet:
         write_ntlm_user_file(self.state_dir, self.options.user, self.password)
         tls_files = ensure_tls_files(self.state_dir) if (self.options.https or any(s.https for s in self.specs)) else None
         self.ca_cert = tls_files.ca_cert if tls_files else None
-        ports = pick_ports([s.name for s in self.specs], _read_ports(self.state_dir))
+        ssh_names = [s.name for s in self.specs if (self.options.ssh if s.ssh is None else s.ssh)]
+        glue = _ssh_glue() if ssh_names else None
+        ssh_port_names = [glue.port_key(name) for name in ssh_names] if glue else []
+        ports = pick_ports([s.name for s in self.specs] + ssh_port_names, _read_ports(self.state_dir))
         loop = asyncio.get_running_loop()
         for index, spec in enumerate(self.specs):
             path = os.path.join(self.state_dir, "hosts", f"{spec.name}.json")
             model = await loop.run_in_executor(self.executor, self.model_factory, spec, path, index)
             self.hosts[spec.name] = self._make_host(spec, ports[spec.name], path, model, tls_files)
+        if glue:
+            self.ssh_keys, self.ssh = glue.attach_front_ends(self.hosts, ssh_names, ports, self.state_dir, self.options.user,
+                                                             self.options.ssh_limits)
         try:
             await asyncio.gather(*(host.listen() for host in self.hosts.values()))
         except OSError as exc:
@@ -375,7 +397,8 @@ class Fleet:
         async def probe(port: int) -> None:
             dummy, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout=5)
             writer.close()
-        await asyncio.gather(*(probe(host.config.port) for host in self.hosts.values()))
+        ports = [host.config.port for host in self.hosts.values()] + [front.port for front in self.ssh.values()]
+        await asyncio.gather(*(probe(port) for port in ports))
 
     def _watchdog(self) -> None:
         log.warning("max lifetime of %.0f s reached: stopping the simulator", self.options.max_lifetime)
@@ -399,7 +422,8 @@ class Fleet:
 
     # ----- files ------------------------------------------------------------------------------------------
     def host_infos(self) -> list[HostInfo]:
-        return [HostInfo(h.config.name, h.config.port, h.config.scheme, tuple(h.describe()["auth"])) for h in self.hosts.values()]
+        return [HostInfo(h.config.name, h.config.port, h.config.scheme, tuple(h.describe()["auth"]), h.describe().get("ssh_port"))
+                for h in self.hosts.values()]
 
     def _write_files(self) -> None:
         assert self.control is not None
@@ -415,6 +439,8 @@ class Fleet:
         }
         _write_private(os.path.join(self.state_dir, FLEET_FILE), json.dumps(description, indent=2) + "\n")
         ports = {**_read_ports(self.state_dir), **{h.config.name: h.config.port for h in self.hosts.values()}}
+        if self.ssh:
+            ports.update({_ssh_glue().port_key(name): front.port for name, front in self.ssh.items()})
         _write_private(os.path.join(self.state_dir, PORTS_FILE), json.dumps(ports, indent=2, sort_keys=True) + "\n")
         infos = self.host_infos()
         control = {"portscale_sim_control_url": f"http://127.0.0.1:{self.control.port}", "portscale_sim_control_token": self.token}
@@ -422,6 +448,8 @@ class Fleet:
                        ini_inventory(infos, self.options.user, self.password, self.ca_cert, control))
         _write_private(os.path.join(self.state_dir, "inventory.yml"),
                        yaml_inventory(infos, self.options.user, self.password, self.ca_cert, control))
+        if self.ssh:
+            _ssh_glue().write_ssh_files(self.state_dir, self.ssh_keys, self.ssh, self.options.user, control)
 
     # ----- control operations -----------------------------------------------------------------------------
     def targets(self, target: str) -> list[HostServer]:
@@ -445,11 +473,18 @@ class Fleet:
             return {"scheduled": host.schedule_reboot(float(args.get("delay", 0)))}
         if op == "counters":
             model_counters = await host.with_model(lambda m: dict(getattr(m, "counters", {})))
-            return {"http": host.counters.to_dict(), "model": model_counters, "shells": host.shells.snapshot()}
+            ssh = {"ssh": self.ssh[host.config.name].counters_dict()} if host.config.name in self.ssh else {}
+            return {"http": host.counters.to_dict(), "model": model_counters, "shells": host.shells.snapshot(), **ssh}
         if op == "reset-counters":
             host.counters = HttpCounters()
+            if host.config.name in self.ssh:
+                self.ssh[host.config.name].reset_counters()
             await host.with_model(_reset_model_counters)
             return {"reset": True}
+        if op == "commands":
+            # What the host received (command_log.py): read-only, in memory, cleared by reset-counters.
+            since = int(args.get("since", 0))
+            return await host.with_model(lambda m: _command_log_snapshot(m, since))
         if op == "state":
             model_state = await host.with_model(lambda m: m.to_dict())
             return {"server": host.status(), "model": model_state}
@@ -509,6 +544,14 @@ def _reset_model_counters(model: t.Any) -> None:
     if isinstance(counters, dict):
         for key in counters:
             counters[key] = 0
+    received = log_of(model)
+    if received is not None:
+        received.clear()
+
+
+def _command_log_snapshot(model: t.Any, since: int) -> dict:
+    received = log_of(model)
+    return received.snapshot(since) if received is not None else {"entries": [], "recorded": 0, "kept": 0, "dropped": 0, "max_entries": 0}
 
 
 async def run_fleet(fleet: Fleet, on_ready: t.Callable[[], None] | None = None, handle_signals: bool = False) -> None:

@@ -8,7 +8,8 @@ footnote. Only the dash line and the rows are read:
 
 * there must be exactly one dash line (none: an error message; two: two outputs joined); the table starts below it;
 * rows are the consecutive lines matching ``<start> <end> [*]`` (any whitespace, trailing spaces optional);
-* after the first line that is neither a row nor blank (the footnote) no further row may appear.
+* after the first line that is neither a row nor blank (the footnote) no further row may appear;
+* a line that starts with a digit but is not a row (a row cut off or garbled) is an error, not the footnote.
 
 An empty table (header, dash line, footnote) returns ``[]``; text without a dash line is an error, which is how an
 error message such as the elevation text is told apart from "no exclusions".
@@ -56,6 +57,10 @@ def parse_excluded_port_ranges(data: object) -> list[ParsedExclusion]:
         line = lines[index]
         match = _ROW.match(line)
         if match is None:
+            # A line that starts with a digit is a row that is cut off or garbled ('     50000', '50000  5x059 *'), not
+            # the footnote (which starts with '*' in every language seen): dropping it would hide an exclusion.
+            if line.strip()[:1].isascii() and line.strip()[:1].isdigit():
+                raise ParseError(PARSER, "line is not a '<start> <end> [*]' row (cut off or garbled?)", line, index + 1)
             # The blank line and the localized footnote close the table; their text is never read.
             if line.strip():
                 table_ended = True

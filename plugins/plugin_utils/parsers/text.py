@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.errors import ParseError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.typenames import type_name
 
 PORT_MAX = 65535
 
@@ -46,7 +47,7 @@ def as_text(parser: str, data: object) -> str:
             raise ParseError(parser, "expected a string or a list of strings, got a list with other items")
         data = "\n".join(data)
     if not isinstance(data, str):
-        raise ParseError(parser, f"expected a string, got {type(data).__name__}")
+        raise ParseError(parser, f"expected a string, got {type_name(data)}")
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     return data

@@ -12,6 +12,7 @@ import tempfile
 import time
 import zlib
 
+from ..command_log import CommandLog
 from . import ports as portmath
 from . import registry as reg
 from . import winnat
@@ -42,7 +43,7 @@ def _default_range() -> DynamicRange:
 
 @dataclasses.dataclass
 class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public-methods
-    """One simulated host. Every field except ``dirty`` survives ``to_dict``/``from_dict``."""
+    """One simulated host. Every field except the transient ``dirty`` and ``command_log`` survives ``to_dict``/``from_dict``."""
 
     name: str
     profile: str
@@ -70,6 +71,8 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
     state_version: int = STATE_VERSION
     # Not persisted: the server saves the model when this is set, then clears it.
     dirty: bool = dataclasses.field(default=False, compare=False, metadata={"transient": True})
+    # Not persisted either: what the host received since it started (command_log.py), read by security tests.
+    command_log: CommandLog = dataclasses.field(default_factory=CommandLog, compare=False, repr=False, metadata={"transient": True})
 
     # ----------------------------------------------------------------- construction and persistence
 

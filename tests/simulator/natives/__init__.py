@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ..command_log import log_of
 from ..results import CommandResult
 from .common import UNSUPPORTED_PREFIX, Run, program_name, unsupported_result
 from .netsh import run_netsh
@@ -33,6 +34,10 @@ def run_native(model, argv: list[str], codepage: int) -> CommandResult | None:
     """
     if not argv:
         return None
+    received = log_of(model)
+    if received is not None:
+        # Every program the host was asked to start, known or not, before faults or handlers can intervene.
+        received.native(argv)
     program = program_name(argv[0])
     normalised = " ".join([program] + list(argv[1:]))
     fault = model.take_fault(normalised)

@@ -9,8 +9,9 @@ import importlib
 import json
 from typing import Callable
 
+from ..command_log import log_of
 from ..results import CommandResult
-from . import probe_script, win_reboot
+from . import probe_script, stdin_script, win_reboot
 from .cmd_line import find_cmd_operator, run_cmd_line, split_command_line
 from .codepages import encode_text
 from .powershell_cli import is_powershell, parse_invocation
@@ -59,13 +60,34 @@ def _failure(message: str, codepage: int) -> CommandResult:
 def run_command_line(model, command: str, arguments: str, stdin: bytes, codepage: int,  # pylint: disable=too-many-arguments
                      hooks: ShellHooks | None = None) -> CommandResult:
     """Run one command the way `cmd.exe /c <command> <arguments>` would on the simulated host."""
-    del stdin  # -EncodedCommand scripts do not read stdin; `-Command -` is refused below.
     model.counters["commands_run"] = model.counters.get("commands_run", 0) + 1
     hooks = hooks or default_hooks()
     line = f"{command} {arguments}" if arguments else command
+    if len(line) > stdin_script.CMD_MAX_LINE:
+        refused = log_of(model)
+        if refused is not None:  # received all the same (cmd.exe refuses it before running anything)
+            refused.begin("cmd", line, stdin)
+            refused.end()
+        return CommandResult(b"", encode_text(stdin_script.TOO_LONG, codepage), stdin_script.TOO_LONG_EXIT)
     argv = split_command_line(line)
-    if not argv or not is_powershell(argv[0]):
-        return run_cmd_line(model, line, codepage, hooks.run_native)
+    powershell = bool(argv) and is_powershell(argv[0])
+    # The host's side of the wire contract, for security tests: the entry stays open while the command runs, so
+    # natives.run_native adds the argv of every program it starts to it.
+    received = log_of(model)
+    if received is not None:
+        received.begin("powershell" if powershell else "cmd", line, stdin)
+    try:
+        if not powershell:
+            return run_cmd_line(model, line, codepage, hooks.run_native)
+        return _run_powershell(model, line, argv, stdin, codepage, hooks)
+    finally:
+        if received is not None:
+            received.end()
+
+
+def _run_powershell(model, line: str, argv: list[str], stdin: bytes, codepage: int,  # pylint: disable=too-many-arguments
+                    hooks: ShellHooks) -> CommandResult:
+    """A powershell.exe command line: its -EncodedCommand / -Command script, or the error powershell.exe prints."""
     operator = find_cmd_operator(line)
     if operator is not None:
         return _failure(f"SIMULATOR-UNSUPPORTED: cmd.exe operator {operator!r} in command line {line!r}\r\n", codepage)
@@ -76,7 +98,17 @@ def run_command_line(model, command: str, arguments: str, stdin: bytes, codepage
         return _failure(f"SIMULATOR-UNSUPPORTED: {invocation.unsupported}\r\n", codepage)
     if invocation.error:
         return _failure(invocation.error + "\r\n", codepage)
-    return run_script(model, invocation.script or "", codepage, hooks)
+    script = invocation.script or ""
+    if stdin_script.is_loader(script):
+        try:
+            script = stdin_script.script_from_stdin(stdin)
+        except stdin_script.StdinScriptError as err:
+            return _failure(f"SIMULATOR-UNSUPPORTED: {err}\r\n", codepage)
+    # Other -EncodedCommand scripts do not read stdin (the interpreter has no $input); `-Command -` is refused above.
+    received = log_of(model)
+    if received is not None:
+        received.script(script)
+    return run_script(model, script, codepage, hooks)
 
 
 def run_script(model, script: str, codepage: int, hooks: ShellHooks) -> CommandResult:

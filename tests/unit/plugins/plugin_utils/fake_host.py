@@ -29,6 +29,7 @@ from ansible.plugins import loader as plugin_loader
 from ansible.template import Templar
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import remote
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import CMD_LINE_LIMIT, STDIN_LOADER
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 
@@ -271,12 +272,16 @@ class FakeConnection:
 
     def exec_command(self, cmd: str, in_data: bytes | None = None, sudoable: bool = True) -> tuple[int, bytes, bytes]:
         self.command_lines.append(cmd)
-        assert in_data is None, "the engine sends no stdin"
         if self.error is not None:
             raise self.error
         prefix = self._shell._encode_script("", as_list=False, strict_mode=False, preserve_rc=False)
         assert cmd.startswith(prefix), f"not an encoded PowerShell command line: {cmd[:80]!r}"
+        assert len(cmd) <= CMD_LINE_LIMIT, "cmd.exe would refuse this line"
         script = base64.b64decode(cmd[len(prefix):].strip()).decode("utf-16-le")
+        if in_data is not None:
+            # Only the fixed loader reads stdin, and it runs what stdin holds.
+            assert script == STDIN_LOADER, f"stdin sent with a script that does not read it: {script[:80]!r}"
+            script = in_data.decode("ascii")
         rc, stdout, stderr = self.host.execute(script)
         return rc, stdout.encode("utf-8"), stderr.encode("utf-8")
 

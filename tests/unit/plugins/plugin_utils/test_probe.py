@@ -59,6 +59,15 @@ def test_addresses_are_made_canonical_and_checked():
         request(local_addresses=[f"127.0.{i // 250}.{i % 250 + 1}" for i in range(65)])
 
 
+@pytest.mark.parametrize("text", ["::1%$(Stop-Computer)", "fe80::1%eth0", "fe80::1%4; calc", "::1%' + 'x", "fe80::1%\uff14"])
+def test_ipv6_scope_ids_are_interface_numbers_only(text):
+    # Python's ipaddress keeps any text after '%' and str() returns it: it would have reached the probe's parameters.
+    with pytest.raises(TcpipValueError, match="scope id"):
+        request(ip_version=6, target_host=text)
+    with pytest.raises(TcpipValueError, match="scope id"):
+        request(ip_version=6, local_addresses=["::1", text])
+
+
 @pytest.mark.parametrize("args, option", [
     ({"count": 0}, "count"), ({"timeout": 0}, "timeout"), ({"ip_version": 5}, "ip_version"), ({"target_port": 65536}, "target_port"),
     ({"max_free_share": 0}, "max_free_share"), ({"max_free_share": 101}, "max_free_share"), ({"fail_below": 1001}, "fail_below"),

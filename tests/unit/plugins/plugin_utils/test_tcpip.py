@@ -65,3 +65,11 @@ def test_to_int_refuses_booleans_and_words():
         to_int("x", False)
     with pytest.raises(TcpipValueError):
         to_int("x", "4x2")
+
+
+@pytest.mark.parametrize("text", ["\u00b2", "+-5", "\uff11\uff10\uff10\uff10\uff10", "10_000", "5000; Remove-Item x", "5000\n& calc", ""])
+def test_to_int_takes_ascii_decimal_strings_only(text):
+    # '²' and '+-5' used to pass the isdigit() check and crash int() with a bare ValueError (an unhandled task error).
+    with pytest.raises(TcpipValueError):
+        to_int("x", text)
+    assert to_int("x", "+5000") == 5000 and to_int("x", "\t-5\n") == -5
