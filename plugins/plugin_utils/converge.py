@@ -119,9 +119,8 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
         "diff": {"before": plan.before, "after": plan.after},
         "reboot_required": plan.reboot_required,
         "commands": [str(c) for c in plan.commands],
-        # What the host has changed so far and what is still to change (a check-mode run changes nothing).
-        "applied": [],
-        "not_applied": [key for key in plan.after if plan.after.get(key) != plan.before.get(key)],
+        # What the host has changed so far (nothing yet) and what is still to change.
+        **state_delta(plan.before, plan.before, plan.after),
         "warnings": list(plan.warnings),
         **plan.extra,
     }

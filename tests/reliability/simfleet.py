@@ -11,7 +11,9 @@ import typing as t
 
 from simulator.fleet import HostSpec, start_fleet
 
-__all__ = ["HostSpec", "SimFleet", "fleet_of"]
+__all__ = ["HostSpec", "RANGE_KEYS", "SimFleet", "fleet_of", "model_dword", "model_ranges"]
+
+RANGE_KEYS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
 
 BOOT_WAIT = 60.0  # seconds a test waits at most for a rebooting host
 
@@ -55,6 +57,20 @@ class SimFleet:
                 return
             time.sleep(0.1)
         raise AssertionError(f"{host} did not come back within {BOOT_WAIT} s")
+
+
+def model_ranges(model: dict) -> dict:
+    """A host's active ranges in the modules' view, read from the simulator's model (the oracle, not the module)."""
+    out = {}
+    for key in RANGE_KEYS:
+        active = model["ranges"][key.replace("_", "/")]["active"]
+        out[key] = {"start": active["start"], "count": active["count"], "end": active["start"] + active["count"] - 1}
+    return out
+
+
+def model_dword(model: dict, name: str) -> int | None:
+    """A Tcpip\\Parameters value as the simulator's model holds it (None when absent)."""
+    return next((v["data"] for v in model["registry"] if v["name"] == name), None)
 
 
 @contextlib.contextmanager

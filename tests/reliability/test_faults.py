@@ -12,10 +12,9 @@ from __future__ import annotations
 import pytest
 
 from harness import play, row, run_playbook
-from simfleet import HostSpec, fleet_of
+from simfleet import RANGE_KEYS, HostSpec, fleet_of, model_dword, model_ranges
 
 WIDE = {"start": 10000, "count": 55536, "end": 65535}
-RANGE_KEYS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
 # Short WinRM timeouts so that a delayed answer times out quickly: pywinrm needs read > operation timeout.
 TIMEOUTS = {"ansible_winrm_operation_timeout_sec": 2, "ansible_winrm_read_timeout_sec": 4}
 
@@ -61,19 +60,6 @@ PLAYBOOK = play("all", [
 def specs() -> list[HostSpec]:
     hosts = [HostSpec(name, auth="basic" if name == "unauth-basic" else "ntlm") for name in RANGE_HOSTS]
     return hosts + [HostSpec("no-admin-reg"), HostSpec("port-in-use")]
-
-
-def model_ranges(model: dict) -> dict:
-    """The host's active ranges in the modules' view (the oracle: read from the simulator, not from the module)."""
-    out = {}
-    for key in RANGE_KEYS:
-        active = model["ranges"][key.replace("_", "/")]["active"]
-        out[key] = {"start": active["start"], "count": active["count"], "end": active["start"] + active["count"] - 1}
-    return out
-
-
-def model_dword(model: dict, name: str) -> int | None:
-    return next((v["data"] for v in model["registry"] if v["name"] == name), None)
 
 
 class Matrix:

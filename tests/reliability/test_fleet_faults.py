@@ -13,13 +13,13 @@ import json
 import pytest
 
 from harness import play, row, run_playbook
-from simfleet import HostSpec, fleet_of
+from simfleet import RANGE_KEYS, HostSpec, fleet_of, model_ranges
 
 HOSTS = [f"gw{n:02d}" for n in range(1, 21)]
 FAULTY = {"gw05": "down", "gw11": "bad credentials", "gw17": "no administrator rights"}
 HEALTHY = [h for h in HOSTS if h not in FAULTY]
 PROFILES = ("server2022", "server2019", "server2016", "server2025")
-WIDE = {"start": 10000, "count": 55536}
+WIDE = {"start": 10000, "count": 55536, "end": 65535}
 
 
 def role_play(report_dir: str) -> list[dict]:
@@ -55,7 +55,7 @@ def fleet_runs(tmp_path_factory):
 
 
 def wide(model: dict) -> bool:
-    return all(model["ranges"][key]["active"] == WIDE for key in ("ipv4/tcp", "ipv4/udp", "ipv6/tcp", "ipv6/udp"))
+    return model_ranges(model) == {key: WIDE for key in RANGE_KEYS}
 
 
 @row("L-01")

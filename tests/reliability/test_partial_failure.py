@@ -8,11 +8,10 @@ from __future__ import annotations
 import pytest
 
 from harness import play, row, run_playbook
-from simfleet import HostSpec, fleet_of
+from simfleet import HostSpec, fleet_of, model_ranges
 
 WIDE = {"start": 10000, "count": 55536, "end": 65535}
 DEFAULT = {"start": 49152, "count": 16384, "end": 65535}
-RANGE_KEYS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
 BAD_PARAMETER = "The parameter is incorrect.\r\n\r\n"
 
 PLAYBOOK = play("all", [
@@ -46,11 +45,6 @@ def runs(tmp_path_factory):
         yield result
 
 
-def active_range(model, key):
-    active = model["ranges"][key.replace("_", "/")]["active"]
-    return {"start": active["start"], "count": active["count"], "end": active["start"] + active["count"] - 1}
-
-
 @row("P-01")
 def test_dynamic_ranges_refused_halfway_say_which_changed_and_a_rerun_does_the_rest(runs):
     first = runs["partial"].of("ranges", "range")
@@ -60,7 +54,7 @@ def test_dynamic_ranges_refused_halfway_say_which_changed_and_a_rerun_does_the_r
             "'netsh int ipv4 set dynamicport udp start=10000 num=55536 store=persistent'. refused: "
             "'netsh int ipv6 set dynamicport tcp start=10000 num=55536 store=persistent' exited 1: The parameter is incorrect.") in first.msg
     assert runs["partial_writes"]["ranges"] == 2
-    assert {k: active_range(runs["partial_models"]["ranges"], k) for k in RANGE_KEYS} == first.result["after"] == {
+    assert model_ranges(runs["partial_models"]["ranges"]) == first.result["after"] == {
         "ipv4_tcp": WIDE, "ipv4_udp": WIDE, "ipv6_tcp": DEFAULT, "ipv6_udp": DEFAULT}
     second = runs["rerun"].of("ranges", "range")
     assert second.status == "changed" and second.result["applied"] == ["ipv6_tcp", "ipv6_udp"]
