@@ -18,7 +18,7 @@ PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 find_python = $(firstword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1)) $(wildcard /usr/bin/python$(1)))
 PYTHON_DEFAULT := $(call find_python,3.11)
 PYTHON_LATEST := $(or $(call find_python,3.13),$(call find_python,3.12))
-TARGET_PYTHONS := 3.8 3.9 3.10 3.11 3.12 3.13
+TARGET_PYTHONS := 2.7 3.6 3.7 3.8 3.9 3.10 3.11 3.12 3.13
 PYBIN := $(BUILD)/pybin
 
 VENV := $(ROOT)/.venv
@@ -28,7 +28,7 @@ CONSTRAINTS := requirements/constraints.txt
 
 # ansible-test downloads a get-pip script from a host that is unreachable here; it uses a cached copy if present.
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache
-GET_PIP_VERSIONS := 24_2 25_2
+GET_PIP_VERSIONS := 23_1_2 24_2 25_2
 
 # Passed to every ansible-test call: no colours in CI logs, and our interpreters first on PATH.
 TEST_PATH := $(PYBIN):$(VENV)/bin:$(PATH)
@@ -43,6 +43,9 @@ help:
 	@echo "make venv           create/update .venv (ansible-core 2.19, Python 3.11) - idempotent"
 	@echo "make sanity units   ansible-test sanity / units on ansible-core 2.19"
 	@echo "make sanity-latest units-latest   the same on ansible-core 2.21 (Python $(notdir $(PYTHON_LATEST)))"
+	@echo "make units-cores    units on ansible-core 2.16, 2.17, 2.18 and 2.20 (mk/cores.mk; units-core-2.16 for one)"
+	@echo "make sanity-oldest  ansible-test sanity on ansible-core 2.16, the oldest line meta/runtime.yml declares"
+	@echo "make integration-smoke-oldest integration-smoke-latest   the win_smoke target on ansible-core 2.16 / 2.21"
 	@echo "make lint           ansible-lint (production profile)"
 	@echo "make changelog-lint antsibull-changelog lint"
 	@echo "make build          build the collection tarball and install it from the tarball"

@@ -3,8 +3,8 @@
 """The Ansible glue every portscale.tcpip action plugin shares (kept thin: the logic lives in plain functions).
 
 * arguments are validated against the spec derived from the module stub's DOCUMENTATION, before any remote call;
-* scripts go to the host through the task's own connection as ``PowerShell -EncodedCommand`` (the way
-  ansible.windows' reboot action does it), which the winrm, psrp and ssh+powershell connections all accept;
+* scripts go to the host through the task's own connection, in the form that connection takes on every supported
+  ansible-core (delivery.py): the script itself for winrm, a ``PowerShell -EncodedCommand`` line for psrp and ssh;
 * connection problems become unreachable results (a WinRM service fault a failed one) whose message says whether
   anything may have changed: ansible-core's winrm connection wraps only timeouts in AnsibleConnectionFailure, so a
   cut connection or an HTTP 500 would otherwise surface as a bare "unexpected failure" traceback.
@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import typing as t
 
@@ -23,38 +22,16 @@ from ansible.plugins.action import ActionBase
 
 from .argspec import argument_spec_from_doc
 from .converge import ConvergeFailed, WriteOutcomeUnknown, converge
+from .delivery import delivery_for
 from .remote import RemoteError, TransportError, sentence
 from .tcpip import TcpipValueError
 
 NOTHING_CHANGED = "Nothing was changed."
-# The exact prefix ansible-core's winrm and psrp connections recognise as "already encoded, run as is".
-POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
 
 
-# WinRM (ansible-core and pywinrm leave WINRS_SKIP_CMD_SHELL false) and Windows OpenSSH run a command through
-# ``cmd.exe /c``, which refuses a line longer than 8191 characters ("The command line is too long.", KB 830473).
-CMD_LINE_LIMIT = 8191
-# A script that does not fit goes on stdin behind this fixed loader, the way ansible-core's own pipelining sends its
-# exec wrapper (``$input | Out-String``, then a script block). Scripts are ASCII, so stdin's code page cannot matter.
-STDIN_LOADER = (
-    "$ProgressPreference = 'SilentlyContinue'\n"
-    "$portscale_script = $input | Out-String\n"
-    "& ([ScriptBlock]::Create($portscale_script))\n"
-)
-
-
-def encode_powershell(script: str) -> str:
-    return POWERSHELL_PREFIX + base64.b64encode(script.encode("utf-16-le")).decode("ascii")
-
-
-def command_for(script: str) -> tuple[str, bytes | None]:
-    """The command line for ``script``, and the stdin to send with it (None when the script fits the line)."""
-    line = encode_powershell(script)
-    if len(line) <= CMD_LINE_LIMIT:
-        return line, None
-    if not script.isascii():
-        raise ValueError("a script sent on stdin must be ASCII")
-    return encode_powershell(STDIN_LOADER), script.encode("ascii")
+def plain_type_names(message: str) -> str:
+    """ansible-core before 2.19 names types as Python prints them (``of type <class 'str'>``); say ``str`` like 2.19+."""
+    return re.sub(r"<class '(\w+)'>", r"\1", message)
 
 
 class PortscaleAction(ActionBase):
@@ -95,7 +72,7 @@ class PortscaleAction(ActionBase):
 
     def execute_script(self, script: str) -> tuple[int, str, str]:
         """Run a PowerShell script as one command execution; return (rc, stdout, stderr)."""
-        command, stdin = command_for(script)
+        command, stdin = delivery_for(self._connection.transport).command(script)
         try:
             res = self._low_level_execute_command(command, sudoable=False, in_data=stdin)
         except AnsibleConnectionFailure as error:
@@ -129,7 +106,7 @@ class PortscaleAction(ActionBase):
             named = dict.fromkeys(re.findall(r"argument '([^']+)'", error.message))
             hints = [f"{name}: {self.VALID[name]}" for name in named if name in self.VALID]
             valid = f" Valid values: {'; '.join(hints)}." if hints else ""
-            raise AnsibleActionFail(f"{sentence(error.message)}{valid} {NOTHING_CHANGED}") from None
+            raise AnsibleActionFail(f"{sentence(plain_type_names(error.message))}{valid} {NOTHING_CHANGED}") from None
         try:
             result.update(self.run_engine(dict(args), bool(self._task.check_mode)))
         except TcpipValueError as error:

@@ -14,7 +14,10 @@ one by one, each optionally with SO_REUSE_UNICASTPORT (0x3007) / SO_PORT_SCALABI
 to ``local_addresses[i % K]``; check a Stopwatch deadline before every attempt and bound every connect by the time
 left; stop at the first failure, unwrapping the error down to its ``SocketException``; and in ``finally`` close
 every client socket with ``LingerState (true, 0)`` (abortive close: no TIME_WAIT is left), then the listener and
-the accepted sockets. It prints exactly one ``PORTSCALE-PROBE-RESULT {json}`` line.
+the accepted sockets. It writes exactly one ``PORTSCALE-PROBE-RESULT {json}`` string to the success output stream:
+a stdout line from powershell.exe (winrm, ssh), an output object from a psrp runspace. (``[Console]::Out`` would reach
+stdout only from a process: a remote runspace has no console, and its text reaches neither the pipeline nor the host
+UI the psrp connection reads, PowerShell/PowerShell#20054.)
 """
 
 from __future__ import annotations
@@ -216,8 +219,7 @@ $result = [ordered]@{
     listener_port = $listenerPort
     target = $targetText
 }
-[Console]::Out.Write('PORTSCALE-PROBE-RESULT ' + (ConvertTo-Json -InputObject $result -Compress -Depth 4) + "`r`n")
-[Console]::Out.Flush()
+Write-Output ('PORTSCALE-PROBE-RESULT ' + (ConvertTo-Json -InputObject $result -Compress -Depth 4))
 """
 
 

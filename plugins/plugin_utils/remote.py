@@ -105,14 +105,26 @@ def split_batch_output(commands: t.Sequence[NativeCommand], nonce: str, rc: int,
         results.append(CommandOutput(commands[index], exit_code, "".join(pending)))
         pending = []
     if len(results) != len(commands):
-        ran = len(results)
-        raise RemoteError(
-            f"the host ran {ran} of {len(commands)} command(s) and stopped before '{commands[ran]}' "
-            f"(powershell exit code {rc})", rc, stdout, stderr, results)
+        raise RemoteError(_incomplete_message(commands, results, rc, stderr), rc, stdout, stderr, results)
     if stderr.strip():
         # Every native command's stderr is merged into stdout, so anything here is PowerShell itself complaining.
         raise RemoteError(f"PowerShell reported errors while running the batch: {stderr.strip()}", rc, stdout, stderr, results)
     return results
+
+
+def _incomplete_message(commands: t.Sequence[NativeCommand], results: t.Sequence[CommandOutput], rc: int, stderr: str) -> str:
+    """Why a batch's output stops early, in the host's words when it gave any.
+
+    Text on stderr with markers missing is PowerShell (or cmd.exe before it) refusing the script, e.g. "The command
+    line is too long." or a parse error: that is the cause, whichever native command happened to come next.
+    """
+    total = len(commands)
+    if stderr.strip():
+        where = f"before running any of its {total} commands" if not results else f"after {len(results)} of its {total} commands"
+        return f"the host stopped the script {where} (exit code {rc}) and said: {stderr.strip()}"
+    last = f" (the last complete: '{results[-1].command}')" if results else ""
+    return (f"the host's output ends after {len(results)} of {total} commands{last}, with exit code {rc} and no error "
+            f"text: the output was cut short or PowerShell stopped")
 
 
 def run_batch(execute: t.Callable[[str], tuple[int, str, str]], commands: t.Sequence[NativeCommand]) -> list[CommandOutput]:

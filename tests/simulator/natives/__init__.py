@@ -11,7 +11,7 @@ from .netsh import run_netsh
 from .netstat import run_netstat
 from .reg import run_reg
 from .services import run_net
-from .system import run_hostname, run_shutdown, run_whoami
+from .system import run_chcp, run_hostname, run_shutdown, run_whoami
 from .texts import Unsupported
 
 PROGRAMS = {
@@ -22,6 +22,7 @@ PROGRAMS = {
     "hostname": run_hostname,
     "whoami": run_whoami,
     "shutdown": run_shutdown,
+    "chcp": run_chcp,
 }
 
 

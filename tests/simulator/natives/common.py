@@ -71,9 +71,11 @@ def unsupported_result(argv: list[str], locale: str, reason: str, codepage: int)
 
 
 def program_name(typed: str) -> str:
-    """``C:\\Windows\\System32\\NETSH.EXE`` → ``netsh`` (quotes, folders and ``.exe`` dropped, lower case)."""
+    """``C:\\Windows\\System32\\NETSH.EXE`` → ``netsh`` (quotes, folders and ``.exe`` dropped, lower case).
+
+    chcp is the one modelled program that is a ``.com`` file (``chcp.com``)."""
     name = typed.strip().strip('"').replace("/", "\\").rsplit("\\", 1)[-1].lower()
-    return name[:-4] if name.endswith(".exe") else name
+    return name[:-4] if name.endswith(".exe") or name == "chcp.com" else name
 
 
 def flag_name(token: str) -> str | None:

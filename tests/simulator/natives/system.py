@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""hostname, whoami (ansible's win_reboot test command) and ``shutdown /r|/a`` (win_reboot's reboot command)."""
+"""hostname, whoami (ansible's win_reboot test command), ``shutdown /r|/a`` (win_reboot's reboot command) and chcp
+(ansible-core 2.16-2.17's ssh connection runs ``chcp.com 65001 > $null ;`` before every PowerShell command)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ def run_whoami(run: Run) -> CommandResult:
     if len(run.argv) > 1:
         raise Unsupported("whoami options are not modelled")
     return run.output(run.text("whoami", user=f"{run.model.hostname}\\{run.model.username}".lower()))
+
+
+def run_chcp(run: Run) -> CommandResult:
+    """``chcp [page]``: prints the active code page. Only 65001 and the host's OEM page are accepted; the change itself
+    is not modelled (every program the simulator runs after it prints ASCII in the paths that use it) [INF]."""
+    if len(run.argv) > 2:
+        raise Unsupported("chcp with more than one argument is not modelled")
+    page = run.argv[1] if len(run.argv) == 2 else str(run.model.oem_codepage)
+    if page not in ("65001", str(run.model.oem_codepage)):
+        raise Unsupported(f"chcp {page} (only 65001 and the host's OEM code page are modelled)")
+    return run.output(run.text("chcp.active", codepage=page))
 
 
 def run_shutdown(run: Run) -> CommandResult:

@@ -108,6 +108,8 @@ TEXTS: dict[str, Text] = {
     # ---------------------------------------------------------------- hostname, whoami, shutdown
     "hostname": Text("stdout", 0, {ANY_LOCALE: "{hostname}\r\n"}, "INF", "standard hostname.exe behaviour"),
     "whoami": Text("stdout", 0, {ANY_LOCALE: "{user}\r\n"}, "INF (lower-case domain\\user)", "standard whoami.exe behaviour"),
+    "chcp.active": Text("stdout", 0, {"en-US": "Active code page: {codepage}\r\n"}, "OBS-M (text); INF (CRLF)",
+                        "php/php-src Windows tests (ext/standard/tests/file/windows_mb_path, EXPECTF 'Active code page: 65001')"),
     "shutdown.scheduled": Text("stdout", 0, {ANY_LOCALE: ""}, "INF (shutdown /r prints nothing on success)", "ansible.windows win_reboot"),
     "shutdown.already": Text("stderr", 1190, {"en-US": "{host}: A system shutdown has already been scheduled.(1190)\r\n"},
                              "INF (win_reboot keys on exit code 1190)", "ansible.windows win_reboot"),

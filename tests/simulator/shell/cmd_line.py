@@ -117,3 +117,21 @@ def run_cmd_line(model, line: str, codepage: int, run_native) -> CommandResult:
     if result is None:
         return CommandResult(b"", encode_text(NOT_RECOGNIZED.format(argv[0]), codepage), NOT_RECOGNIZED_EXIT)
     return result
+
+
+#: Where Windows keeps Windows PowerShell 5.1, the ``DefaultShell`` value Ansible's Windows SSH guide sets.
+POWERSHELL_EXE = r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"
+
+
+def quote_argument(arg: str) -> str:
+    """One argv element as the Microsoft C runtime reads it back (CommandLineToArgvW): in double quotes, a quote as
+    ``\\"``, and the backslashes before a quote (or before the closing quote) doubled."""
+    out, backslashes = ['"'], 0
+    for char in arg:
+        if char == "\\":
+            backslashes += 1
+            continue
+        out.append("\\" * (backslashes * 2 + 1) + '"' if char == '"' else "\\" * backslashes + char)
+        backslashes = 0
+    out.append("\\" * (backslashes * 2) + '"')
+    return "".join(out)

@@ -25,7 +25,6 @@ STDIN_LOADER = (
     "$portscale_script = $input | Out-String\n"
     "& ([ScriptBlock]::Create($portscale_script))\n"
 )
-_LOADER_ENCODED = base64.b64encode(STDIN_LOADER.encode("utf-16-le")).decode("ascii")
 #: Bounds what the simulator decodes from stdin.
 MAX_SCRIPT_BYTES = 4 * 1024 * 1024
 
@@ -34,13 +33,25 @@ class StdinScriptError(ValueError):
     """Stdin the loader cannot have produced a script from (the message is printed as SIMULATOR-UNSUPPORTED)."""
 
 
-def reads_stdin(command_line: str) -> bool:
-    """True for the loader's command line: a front end must wait for the client to close stdin before running it."""
-    return command_line.rstrip().endswith(" " + _LOADER_ENCODED)
+def reads_stdin(command_line: str, depth: int = 2) -> bool:
+    """True when the command line runs the loader, directly or as the script of a powershell.exe it starts (a core
+    that encodes the line once more): a front end must wait for the client to close stdin before running it."""
+    token = command_line.rstrip().rsplit(" ", 1)[-1]
+    try:
+        script = base64.b64decode(token, validate=True).decode("utf-16-le")
+    except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-16 (UnicodeDecodeError): not the loader
+        return False
+    return is_loader(script) or (depth > 1 and reads_stdin(script, depth - 1))
+
+
+def _normalised(script: str) -> list[str]:
+    # ansible-core's winrm connection encodes a script it is given with ``_encode_script`` up to 2.20: every line
+    # stripped, empty lines dropped, joined by LF (no final newline). PowerShell reads both forms the same way.
+    return [line.strip() for line in script.splitlines() if line.strip()]
 
 
 def is_loader(script: str) -> bool:
-    return script.replace("\r\n", "\n") == STDIN_LOADER
+    return _normalised(script) == _normalised(STDIN_LOADER)
 
 
 def script_from_stdin(stdin: bytes) -> str:

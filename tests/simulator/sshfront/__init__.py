@@ -2,11 +2,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """SSH front end of the simulator (Windows OpenSSH with its default shell, cmd.exe), over the same host model as WinRM.
 
-Needs ``asyncssh``; the rest of the simulator does not import this package unless SSH is asked for.
+Needs ``asyncssh``; the rest of the simulator does not import this package unless SSH is asked for. The names below
+are loaded on first use, so ``exec_line`` (how sshd turns an exec string into a process) imports without asyncssh.
 """
 
-from .keys import SshKeys, ensure_ssh_keys, write_known_hosts
-from .limits import SshCounters, SshLimits
-from .server import SshFrontEnd
+import importlib
+import typing as t
 
-__all__ = ["SshCounters", "SshFrontEnd", "SshKeys", "SshLimits", "ensure_ssh_keys", "write_known_hosts"]
+_EXPORTS = {"SshCounters": "limits", "SshLimits": "limits", "SshFrontEnd": "server", "SshKeys": "keys",
+            "ensure_ssh_keys": "keys", "write_known_hosts": "keys"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> t.Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -9,6 +9,8 @@ exactly as typed (quotes included).
 
 from __future__ import annotations
 
+from ..shell.cmd_line import POWERSHELL_EXE, quote_argument
+
 _BLANKS = " \t"
 
 
@@ -25,3 +27,12 @@ def split_exec_command(line: str) -> tuple[str, str]:
             break
         end += 1
     return line[start:end], line[end:].lstrip(_BLANKS)
+
+
+def powershell_exec_command(line: str) -> tuple[str, str]:
+    """``(command, arguments)`` of the process sshd starts for an exec string when ``DefaultShell`` is PowerShell.
+
+    Win32-OpenSSH (contrib/win32/win32compat/w32-doexec.c, ``exec_command``) spawns ``"<shell>" -c <command>`` with
+    each argument escaped for the C runtime when the shell is powershell (``SH_PS``), with no cmd.exe in between.
+    """
+    return f'"{POWERSHELL_EXE}"', "-c " + quote_argument(line)

@@ -21,13 +21,13 @@ def port_key(name: str) -> str:
     return f"{name}:ssh"
 
 
-def attach_front_ends(hosts: dict[str, t.Any], names: list[str], ports: dict[str, int], state_dir: str, user: str,
-                      limits: SshLimits | None) -> tuple[SshKeys, dict[str, SshFrontEnd]]:
+def attach_front_ends(hosts: dict[str, t.Any], names: list[str], ports: dict[str, int], state_dir: str, user: str,  # pylint: disable=too-many-arguments
+                      limits: SshLimits | None, default_shell: str = "cmd") -> tuple[SshKeys, dict[str, SshFrontEnd]]:
     """One front end per named host, registered with the host so it listens and stops with it."""
     keys = ensure_ssh_keys(state_dir)
     fronts: dict[str, SshFrontEnd] = {}
     for name in names:
-        front = SshFrontEnd(hosts[name], ports[port_key(name)], keys, user, limits)
+        front = SshFrontEnd(hosts[name], ports[port_key(name)], keys, user, limits, default_shell)
         hosts[name].front_ends.append(front)
         fronts[name] = front
     return keys, fronts

@@ -30,11 +30,19 @@ LISTEN_RETRIES = 40  # x 0.25 s: after a reboot the previous listener's socket m
 FORWARDING_REFUSED = "port forwarding is not modelled by the portscale.tcpip simulator"
 
 
+DEFAULT_SHELLS = ("cmd", "powershell")
+
+
 class SshFrontEnd:
     """Serves one host over SSH on 127.0.0.1:``port``; every method runs on the fleet's event loop."""
 
-    def __init__(self, host: t.Any, port: int, keys: SshKeys, user: str, limits: SshLimits | None = None) -> None:
+    def __init__(self, host: t.Any, port: int, keys: SshKeys, user: str, limits: SshLimits | None = None,  # pylint: disable=too-many-arguments
+                 default_shell: str = "cmd") -> None:
+        if default_shell not in DEFAULT_SHELLS:
+            raise ValueError(f"default_shell must be one of {', '.join(DEFAULT_SHELLS)}, not {default_shell!r}")
         self.host = host
+        # sshd's DefaultShell: cmd.exe (Windows OpenSSH's default) or Windows PowerShell.
+        self.default_shell = default_shell
         self.port = port
         self.keys = keys
         self.user = user

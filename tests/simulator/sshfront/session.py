@@ -1,10 +1,12 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One SSH session channel: an exec request runs as a cmd.exe command line on the host; nothing else is modelled.
+"""One SSH session channel: an exec request runs through the host's default shell; nothing else is modelled.
 
-What reaches the host is exactly what a client sends as the exec string. ansible-core's ssh connection sends the
-task's command unchanged (no PowerShell wrapping of its own, unlike winrm): ``raw: netsh ...`` arrives as
-``netsh ...``, and action plugins that encode a script arrive as ``PowerShell ... -EncodedCommand <base64>``.
+With cmd.exe (Windows OpenSSH's default) the exec string is a cmd.exe command line; with PowerShell as ``DefaultShell``
+sshd starts ``powershell.exe -c <exec string>`` (no cmd.exe, no 8191-character limit). What reaches the host is
+exactly what a client sends. ansible-core's ssh connection sends the task's command unchanged from 2.18
+(``raw: netsh ...`` arrives as ``netsh ...``); 2.16-2.17 wrap it as ``chcp.com 65001 > $null ; PowerShell ...
+-EncodedCommand <the command>``, which only PowerShell as the default shell can run.
 
 Stdin is collected (bounded) and handed to the shell layer with the command. The only script that reads it is the
 portscale.tcpip stdin loader (shell/stdin_script.py), used for scripts too long for cmd.exe's command line: that
@@ -21,7 +23,7 @@ import asyncssh
 
 from ..results import CommandResult
 from ..shell.stdin_script import TOO_LONG, TOO_LONG_EXIT, reads_stdin
-from .exec_line import split_exec_command
+from .exec_line import powershell_exec_command, split_exec_command
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +122,20 @@ class ExecSession(asyncssh.SSHServerSession):
         front.counters.commands += 1
         if self._stdin_size > MAX_STDIN_BYTES:
             return CommandResult(b"", f"SIMULATOR-UNSUPPORTED: more than {MAX_STDIN_BYTES} bytes on stdin\r\n".encode("ascii"), 1)
-        if len(self._command) > front.limits.max_command_chars:
+        through_cmd = front.default_shell == "cmd"
+        if through_cmd and len(self._command) > front.limits.max_command_chars:
             # cmd.exe gets the exec string as typed; the shell layer would see it re-joined (blanks collapsed).
             return CommandResult(b"", TOO_LONG.encode("ascii"), TOO_LONG_EXIT)
-        command, arguments = split_exec_command(self._command)
+        command, arguments = split_exec_command(self._command) if through_cmd else powershell_exec_command(self._command)
         if not command:
             return CommandResult(b"", b"", 0)  # ``cmd.exe /c`` with nothing to run
         try:
-            return await asyncio.wait_for(self._program(command, arguments), timeout=front.limits.exec_timeout)
+            return await asyncio.wait_for(self._program(command, arguments, through_cmd), timeout=front.limits.exec_timeout)
         except asyncio.TimeoutError:
             log.error("host %s: ssh command still running after %.0f s: %r", front.name, front.limits.exec_timeout, command)
             return CommandResult(b"", TIMEOUT_MESSAGE.format(front.limits.exec_timeout).encode("ascii"), 1)
 
-    async def _program(self, command: str, arguments: str) -> CommandResult:
+    async def _program(self, command: str, arguments: str, through_cmd: bool) -> CommandResult:
         """The program's run. Cancelled (timeout, client gone, host down) while still starting, it never touches the
         model; once it has reached the model it runs to its end and saves it, even if nobody waits for it any more."""
         front = self._front
@@ -140,7 +143,10 @@ class ExecSession(asyncssh.SSHServerSession):
         if slow_ms:
             front.counters.faults_injected["slow-command"] += 1
             await asyncio.sleep(slow_ms / 1000)
-        return await asyncio.shield(front.host.run_command_line(command, arguments, b"".join(self._stdin), front.codepage()))
+        stdin = b"".join(self._stdin)
+        if through_cmd:
+            return await asyncio.shield(front.host.run_command_line(command, arguments, stdin, front.codepage()))
+        return await asyncio.shield(front.host.run_command_line(command, arguments, stdin, front.codepage(), through_cmd=False))
 
     async def _send(self, result: CommandResult) -> None:
         chan = self._chan

@@ -350,3 +350,24 @@ def test_ansible_keeps_host_key_checking_on_even_if_the_environment_turns_it_off
             handle.write(saved)
     assert done.returncode == 4, done.stdout + done.stderr  # unreachable
     assert "Host key verification failed" in done.stdout + done.stderr
+
+
+def test_powershell_as_default_shell_runs_what_ansible_2_16_sends(fleet):
+    # ansible-core 2.16-2.17 send ``chcp.com 65001 > $null ; <the line encoded once more>`` (PowerShell syntax): it needs
+    # sshd's DefaultShell set to PowerShell, which starts ``powershell.exe -c <exec string>`` without cmd.exe.
+    script = "& netsh int ipv4 show dynamicport tcp 2>&1\nWrite-Output \"rc=$LASTEXITCODE\"\n"
+    exec_string = "chcp.com 65001 > $null ; " + encoded(encoded(script))
+    front = fleet.fleet.ssh["ssh2"]
+    assert front.default_shell == "cmd"
+    refused = ssh(fleet, "ssh2", exec_string)
+    assert refused.returncode == 1 and b"SIMULATOR-UNSUPPORTED: cmd.exe" in refused.stderr
+    front.default_shell = "powershell"
+    try:
+        done = ssh(fleet, "ssh2", exec_string)
+        long_line = encoded("Write-Output 'x'\n" + "# padding\n" * 400)  # past cmd.exe's 8191 characters
+        long_done = ssh(fleet, "ssh2", long_line)
+    finally:
+        front.default_shell = "cmd"
+    assert (done.stderr, done.returncode) == (b"", 0)  # an earlier test may have changed ssh2's range
+    assert done.stdout.startswith(b"\r\nProtocol tcp Dynamic Port Range\r\n") and done.stdout.endswith(b"\r\nrc=0\r\n")
+    assert (long_done.stdout, long_done.returncode) == (b"x\r\n", 0)

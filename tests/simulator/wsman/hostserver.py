@@ -165,13 +165,18 @@ class HostServer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def run_locked(self, command: str, arguments: str, stdin: bytes, codepage: int) -> tuple[CommandResult, float | None]:
+    def run_locked(self, command: str, arguments: str, stdin: bytes, codepage: int,  # pylint: disable=too-many-arguments
+                   through_cmd: bool = True) -> tuple[CommandResult, float | None]:
         """One command line on the model under the host lock (saved if it changed), and the reboot it left scheduled.
 
         Every front end (WS-Man here, SSH in ``sshfront``) goes through this, so they all drive one model the same way.
+        ``through_cmd=False``: a process started without cmd.exe (sshd with PowerShell as its default shell).
         """
         with self.model_lock:
-            result = self.runner(self.model, command, arguments, stdin, codepage)
+            if through_cmd:
+                result = self.runner(self.model, command, arguments, stdin, codepage)
+            else:
+                result = self.runner(self.model, command, arguments, stdin, codepage, through_cmd=False)
             if getattr(self.model, "dirty", False):
                 self._save_locked()
             # Left in the model until the reboot starts, so ``shutdown /a`` can still abort it.
@@ -181,10 +186,11 @@ class HostServer:
     def _execute(self, command: Command, codepage: int) -> tuple[CommandResult, float | None]:
         return self.run_locked(command.command, command.arguments, b"".join(command.stdin), codepage)
 
-    async def run_command_line(self, command: str, arguments: str, stdin: bytes, codepage: int) -> CommandResult:
+    async def run_command_line(self, command: str, arguments: str, stdin: bytes, codepage: int,  # pylint: disable=too-many-arguments
+                               through_cmd: bool = True) -> CommandResult:
         """For the other front ends: ``run_locked`` on the host's executor, then start the reboot it scheduled."""
         loop = asyncio.get_running_loop()
-        result, delay = await loop.run_in_executor(self.executor, self.run_locked, command, arguments, stdin, codepage)
+        result, delay = await loop.run_in_executor(self.executor, self.run_locked, command, arguments, stdin, codepage, through_cmd)
         if delay is not None:
             self.schedule_reboot(float(delay), scheduled_by_model=True)
         return result

@@ -16,7 +16,6 @@ given execution) and ``stderr`` (PowerShell writes an error on stderr during a g
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import importlib
 import re
@@ -29,7 +28,7 @@ from ansible.plugins import loader as plugin_loader
 from ansible.template import Templar
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import remote
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import CMD_LINE_LIMIT, STDIN_LOADER
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.delivery import CMD_LINE_LIMIT, STDIN_LOADER, encode_powershell
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 
@@ -255,12 +254,12 @@ class FakeHost:
 class FakeConnection:
     """The parts of a connection plugin ``ActionBase._low_level_execute_command`` uses, in front of a FakeHost.
 
-    Like ansible-core's winrm connection, it runs a command line that already is ``PowerShell ... -EncodedCommand``
-    as is (anything else would be wrapped again, which the plugin must not rely on), decodes the UTF-16LE script and
-    answers UTF-8 bytes (the winrm shell's code page 65001).
+    Like ansible-core's winrm connection on every core, it takes ``cmd`` as a PowerShell script and encodes it into
+    the command line itself; a ready ``PowerShell ... -EncodedCommand`` line would be encoded a second time before
+    2.19 (test_delivery.py runs each core's real connection plugins). It answers UTF-8 bytes (code page 65001).
     """
 
-    transport = "ansible.builtin.winrm"
+    transport = "winrm"
     allow_executable = False
     become = None
 
@@ -274,10 +273,9 @@ class FakeConnection:
         self.command_lines.append(cmd)
         if self.error is not None:
             raise self.error
-        prefix = self._shell._encode_script("", as_list=False, strict_mode=False, preserve_rc=False)
-        assert cmd.startswith(prefix), f"not an encoded PowerShell command line: {cmd[:80]!r}"
-        assert len(cmd) <= CMD_LINE_LIMIT, "cmd.exe would refuse this line"
-        script = base64.b64decode(cmd[len(prefix):].strip()).decode("utf-16-le")
+        assert " -EncodedCommand " not in cmd, f"winrm gets the script itself, not a command line: {cmd[:80]!r}"
+        assert len(encode_powershell(cmd)) <= CMD_LINE_LIMIT, "cmd.exe would refuse this line"
+        script = cmd
         if in_data is not None:
             # Only the fixed loader reads stdin, and it runs what stdin holds.
             assert script == STDIN_LOADER, f"stdin sent with a script that does not read it: {script[:80]!r}"
@@ -286,11 +284,12 @@ class FakeConnection:
         return rc, stdout.encode("utf-8"), stderr.encode("utf-8")
 
 
-def run_action(name: str, args: dict[str, t.Any], host: FakeHost, check_mode: bool = False, diff: bool = False,
-               error: Exception | None = None, async_val: int = 0) -> tuple[dict[str, t.Any], FakeConnection]:
+def run_action(name: str, args: dict[str, t.Any], host: FakeHost | None, check_mode: bool = False, diff: bool = False,  # pylint: disable=too-many-arguments
+               error: Exception | None = None, async_val: int = 0, connection: t.Any = None) -> tuple[dict[str, t.Any], t.Any]:
     """Run portscale.tcpip.<name>'s action plugin with a real Task, PlayContext, loader and templar.
 
-    Returns the result and the connection (its ``command_lines`` are the command executions that reached it).
+    Returns the result and the connection (its ``command_lines`` are the command executions that reached it). The
+    connection is a FakeConnection in front of ``host``, unless one is given (core_connections.py).
     """
     task = Task()
     task.action = f"portscale.tcpip.{name}"
@@ -298,8 +297,10 @@ def run_action(name: str, args: dict[str, t.Any], host: FakeHost, check_mode: bo
     task.check_mode = check_mode
     task.diff = diff
     task.async_val = async_val
-    connection = FakeConnection(host, plugin_loader.shell_loader.get("powershell"), error)
+    if connection is None:
+        connection = FakeConnection(host, plugin_loader.shell_loader.get("powershell"), error)
     loader = DataLoader()
     module = importlib.import_module(f"ansible_collections.portscale.tcpip.plugins.action.{name}")
     plugin = module.ActionModule(task, connection, PlayContext(), loader, Templar(loader=loader), plugin_loader)
+    plugin._load_name = task.action  # pylint: disable=protected-access  # the plugin loader sets it (2.16 has no default)
     return plugin.run(task_vars={}), connection

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import command_for
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.delivery import WINRM, encode_powershell
 from ansible_collections.portscale.tcpip.tests.simulator import shell
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 
@@ -20,7 +20,8 @@ class SimHost:
 
     def execute(self, script: str) -> tuple[int, str, str]:
         self.scripts.append(script)
-        line, stdin = command_for(script)  # a script too long for cmd.exe's line goes on stdin, as the plugins send it
-        command, _sep, arguments = line.partition(" ")
+        # As over winrm: the connection encodes what it is given; a script too long for cmd.exe's line goes on stdin.
+        sent, stdin = WINRM.command(script)
+        command, _sep, arguments = encode_powershell(sent).partition(" ")
         result = shell.run_command_line(self.model, command, arguments, stdin or b"", ANSIBLE_CODEPAGE)
         return result.exit_code, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")

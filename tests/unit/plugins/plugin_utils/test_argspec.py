@@ -15,6 +15,7 @@ import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import plain_type_names
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
 
 MODULES = ("win_dynamic_port_range", "win_excluded_port_range", "win_tcpip_parameters")
@@ -38,7 +39,8 @@ def validator(name):
 
 def errors(name, args):
     result = validator(name).validate(args)
-    return [str(e) for e in result.errors.errors]
+    # Type names as the action plugins show them on every core (ansible-core before 2.19 says "<class 'str'>").
+    return [plain_type_names(str(e)) for e in result.errors.errors]
 
 
 @pytest.mark.parametrize("name", MODULES)

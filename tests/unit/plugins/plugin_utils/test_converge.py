@@ -124,7 +124,7 @@ def test_a_host_that_stops_mid_batch_reports_the_writes_that_did_run():
     with pytest.raises(ConvergeFailed) as caught:
         converge_range(host, **wide(ip_versions=["ipv4"]))
     message = str(caught.value)
-    assert "the host ran 1 of" in message and "(powershell exit code 1)" in message
+    assert "the host's output ends after 1 of" in message and "with exit code 1" in message
     assert f"The writes that did run: changed: '{SET_IPV4_TCP}'" in message
     assert "Read the host again before retrying." in message
     assert caught.value.result["after"] is None
@@ -154,11 +154,11 @@ def test_a_failing_read_is_a_remote_error_and_nothing_is_written():
     assert caught.value.rc == 1 and len(host.executions) == 1 and host.writes == []
 
 
-def test_missing_markers_in_the_read_name_the_command_where_the_host_stopped():
+def test_missing_markers_in_the_read_say_how_far_the_output_got():
     host = FakeHost(crash=(1, 3))
     with pytest.raises(RemoteError) as caught:
         converge_range(host, **wide())
-    assert "stopped before 'netsh int ipv4 show dynamicport udp'" in str(caught.value)
+    assert "the host's output ends after 3 of 11 commands (the last complete: 'netsh int ipv4 show dynamicport tcp')" in str(caught.value)
     assert host.writes == []
 
 

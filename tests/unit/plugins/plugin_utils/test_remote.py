@@ -52,12 +52,27 @@ def test_split_gives_each_command_its_output_and_exit_code():
     assert not outputs[1].ok and "unable to find" in outputs[1].describe()
 
 
-def test_missing_markers_say_where_the_host_stopped():
+def test_output_cut_short_says_how_far_it_got_not_what_came_next():
     stdout = RANGE_TEXT + f"{remote.MARKER_PREFIX}_{NONCE}_0_0\r\n"
     with pytest.raises(remote.RemoteError) as caught:
         remote.split_batch_output(READS, NONCE, 1, stdout, "")
-    assert "ran 1 of 4" in str(caught.value) and "reg query" in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith("the host's output ends after 1 of 4 commands (the last complete: 'netsh int ipv4 show dynamicport tcp')")
+    assert "no error text" in message and "reg query" not in message
     assert [o.exit_code for o in caught.value.outputs] == [0]
+
+
+@pytest.mark.parametrize("stderr", [
+    "The command line is too long.\r\n",  # cmd.exe, before PowerShell starts (KB 830473)
+    "At line:1 char:9\r\n+ & netsh (\r\n+         ~\r\nMissing closing ')' in expression.\r\n",
+])
+def test_a_script_the_host_refused_is_reported_in_the_hosts_words(stderr):
+    with pytest.raises(remote.RemoteError) as caught:
+        remote.split_batch_output(READS, NONCE, 1, "", stderr)
+    message = str(caught.value)
+    assert message.startswith("the host stopped the script before running any of its 4 commands (exit code 1) and said: ")
+    assert message.endswith(stderr.strip())
+    assert "netsh int" not in message.split(" and said: ", maxsplit=1)[0] and caught.value.outputs == ()
 
 
 def test_markers_with_another_nonce_are_plain_output():

@@ -1,0 +1,56 @@
+# Every ansible-core line meta/runtime.yml declares (>=2.16): .venv holds 2.19 (the toolchain) and .venv-latest 2.21;
+# the others get a small venv each, pinned by requirements/core-<line>.txt, on a Python that core supports as a
+# controller. `make test` runs the units on every line, sanity and the windows-integration smoke target (win_smoke)
+# on the oldest line too (the newest runs them in sanity-latest and integration-smoke-latest). Included by the Makefile.
+
+CORE_LINES := 2.16 2.17 2.18 2.20
+OLDEST_CORE := 2.16
+# One Python per line, spread over what the lines support (2.16/2.17: 3.10-3.12; 2.18: 3.11-3.13; 2.20: 3.12-3.14).
+CORE_PYTHON_2.16 := 3.10
+CORE_PYTHON_2.17 := 3.12
+CORE_PYTHON_2.18 := 3.13
+CORE_PYTHON_2.20 := 3.12
+
+core_venv = $(ROOT)/.venv-core-$(1)
+core_path = $(PYBIN):$(call core_venv,$(1))/bin:$(PATH)
+
+.PHONY: venv-cores units-cores sanity-oldest integration-smoke-oldest integration-smoke-latest \
+        $(foreach line,$(CORE_LINES),units-core-$(line))
+
+define CORE_LINE_RULES
+$(call core_venv,$(1))/.stamp: requirements/core-$(1).txt
+	@test -n "$(call find_python,$(CORE_PYTHON_$(1)))" || { echo "No real Python $(CORE_PYTHON_$(1)) for ansible-core $(1)"; exit 1; }
+	test -x $(call core_venv,$(1))/bin/python || $(call find_python,$(CORE_PYTHON_$(1))) -m venv $(call core_venv,$(1))
+	$(call core_venv,$(1))/bin/python -m pip install $(PIP_FLAGS) -r requirements/core-$(1).txt
+	touch $$@
+
+units-core-$(1): $(call core_venv,$(1))/.stamp pybin get-pip tree
+	cd $(COLL) && PATH=$(call core_path,$(1)) ansible-test units $(ANSIBLE_TEST_FLAGS) --python $(CORE_PYTHON_$(1))
+endef
+$(foreach line,$(CORE_LINES),$(eval $(call CORE_LINE_RULES,$(line))))
+
+venv-cores: $(foreach line,$(CORE_LINES),$(call core_venv,$(line))/.stamp)
+units-cores: $(foreach line,$(CORE_LINES),units-core-$(line))
+
+sanity-oldest: $(call core_venv,$(OLDEST_CORE))/.stamp pybin get-pip tree
+	cd $(COLL) && PATH=$(call core_path,$(OLDEST_CORE)) ansible-test sanity $(ANSIBLE_TEST_FLAGS)
+
+# The smoke target through winrm (NTLM, message encryption) on the oldest and the newest core.
+SMOKE_SIM_DIR := $(BUILD)/sim-smoke
+SMOKE_HOSTS := --host smoke2022:server2022
+
+define SMOKE_RULE
+	rm -rf $(SMOKE_SIM_DIR)-$(1)
+	$(SIM) start --state-dir $(SMOKE_SIM_DIR)-$(1) $(SMOKE_HOSTS) --auth ntlm --daemon --max-lifetime 1800
+	cp $(SMOKE_SIM_DIR)-$(1)/inventory.winrm $(COLL)/tests/integration/inventory.winrm
+	set +e; cd $(COLL) && PATH=$(2) ansible-test windows-integration $(ANSIBLE_TEST_FLAGS) --python $(3) win_smoke; \
+	  rc=$$?; $(SIM) stop --state-dir $(SMOKE_SIM_DIR)-$(1); exit $$rc
+endef
+
+integration-smoke-oldest: venv $(call core_venv,$(OLDEST_CORE))/.stamp pybin get-pip tree
+	$(call SMOKE_RULE,oldest,$(call core_path,$(OLDEST_CORE)),$(CORE_PYTHON_$(OLDEST_CORE)))
+
+integration-smoke-latest: venv venv-latest pybin get-pip tree
+	$(call SMOKE_RULE,latest,$(TEST_PATH_LATEST),$(patsubst python%,%,$(notdir $(PYTHON_LATEST))))
+
+TEST_PARTS += units-cores sanity-oldest integration-smoke-oldest integration-smoke-latest
