@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import probe
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import PortscaleAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe import MAX_FREE_SHARE
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe_script import MAX_COUNT, MAX_TIMEOUT_MS
 
 
@@ -17,7 +18,7 @@ class ActionModule(PortscaleAction):
         "count": f"an integer, at least 1 (more than {MAX_COUNT} is reduced to {MAX_COUNT})",
         "timeout": f"seconds, at least 1 (more than {MAX_TIMEOUT_MS // 1000} is reduced to {MAX_TIMEOUT_MS // 1000})",
         "target_port": "0 (the probe's own listener) or a port from 1 to 65535",
-        "max_free_share": "a percentage from 1 to 100",
+        "max_free_share": f"a percentage from 1 to {MAX_FREE_SHARE}",
         "fail_below": "an integer from 0 to count",
     }
 

@@ -70,13 +70,14 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import report, report_files
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import user_value
 
 
 def port_capacity_report(summaries, format="markdown", hosts=None, active_hosts=None,  # pylint: disable=redefined-builtin
                          title="Port capacity report", generated=None, failures=None):
     """Filter entry point."""
     if format not in report.FORMATS:
-        raise AnsibleFilterError(f"port_capacity_report: format={format!r} is not one of {', '.join(report.FORMATS)}")
+        raise AnsibleFilterError(f"port_capacity_report: format={user_value(format)} is not one of {', '.join(report.FORMATS)}")
     try:
         rows = report.build_rows(report.summaries_by_host(summaries), hosts, active_hosts, failures)
     except report.ReportError as exc:

@@ -73,7 +73,10 @@ options:
     description:
       - The share of the currently free ports, in percent, that the probe may take (its own listener counts as one port).
         With O(reuse_unicast_port) or O(port_scalability) and explicit O(local_addresses), each port counts once per address.
-      - Ignored when O(allow_exhaustion=true).
+      - From 1 to 90, so that the host keeps at least a tenth of its free ports while the probe runs. Ignored when
+        O(allow_exhaustion=true).
+      - On hosts whose netstat cannot list BOUND sockets (before Windows Server 2016 / Windows 10, without the update that
+        adds C(netstat -q)), the free ports cannot be counted, so the probe refuses to run unless O(allow_exhaustion=true).
     type: int
     default: 50
   allow_exhaustion:

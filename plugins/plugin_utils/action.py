@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import typing as t
 
@@ -27,6 +28,18 @@ from .remote import RemoteError, TransportError, sentence
 from .tcpip import TcpipValueError
 
 NOTHING_CHANGED = "Nothing was changed."
+
+
+def non_finite_number(value: t.Any, path: str = "") -> tuple[str, float] | None:
+    """The first ``.inf``/``.nan`` among the task's arguments (searched through lists and dicts), with its path."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = non_finite_number(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def plain_type_names(message: str) -> str:
@@ -97,6 +110,14 @@ class PortscaleAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        infinite = non_finite_number(self._task.args)
+        if infinite is not None:
+            # ansible-core's int conversion raises OverflowError on YAML's .inf (a traceback, not a message).
+            path, value = infinite
+            spelled = ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"  # as YAML writes it
+            option = path.rsplit(".", 1)[-1].split("[", 1)[0]
+            valid = f" Valid values: {option}: {self.VALID[option]}." if option in self.VALID else ""
+            raise AnsibleActionFail(f"{path} is {spelled}, not a finite number.{valid} {NOTHING_CHANGED}")
         try:
             _dummy, args = self.validate_argument_spec(
                 argument_spec=argument_spec_from_doc(self.DOCUMENTATION),
@@ -125,10 +146,14 @@ class PortscaleAction(ActionBase):
                 raise AnsibleConnectionFailure(message) from None
             result.update(failed=True, changed=False, msg=message)
         except WriteOutcomeUnknown as error:
-            if error.unreachable:
-                raise AnsibleConnectionFailure(str(error)) from None
             result.update(error.result)
-            result.update(failed=True, msg=str(error))
+            # Unreachable as a result, not an exception (as ansible.windows' win_reboot action does): the result keeps
+            # the writes that may have been applied, which an AnsibleConnectionFailure would drop.
+            result.update(msg=str(error), **({"unreachable": True} if error.unreachable else {"failed": True}))
+        host = (task_vars or {}).get("inventory_hostname")
+        if host and result.get("warnings"):
+            # Ansible prints warnings without the host: with forks, a reader could not tell which host said what.
+            result["warnings"] = [f"{host}: {warning}" for warning in result["warnings"]]
         return result
 
 

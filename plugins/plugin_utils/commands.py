@@ -63,9 +63,14 @@ def _check_port_range(port_range: PortRange) -> PortRange:
     return port_range
 
 
-def show_dynamic_range(ip_version: str, protocol: str) -> NativeCommand:
+def _store_token(store: str | None) -> tuple[str, ...]:
+    """``show`` reads the active store unless asked for another one."""
+    return () if store is None else (f"store={_check_choice('store', store, STORES)}",)
+
+
+def show_dynamic_range(ip_version: str, protocol: str, store: str | None = None) -> NativeCommand:
     return NativeCommand(("netsh", "int", _check_choice("ip_version", ip_version, IP_VERSIONS), "show", "dynamicport",
-                          _check_choice("protocol", protocol, PROTOCOLS)))
+                          _check_choice("protocol", protocol, PROTOCOLS)) + _store_token(store))
 
 
 def set_dynamic_range(ip_version: str, protocol: str, port_range: PortRange, store: str = "persistent") -> NativeCommand:
@@ -78,9 +83,9 @@ def set_dynamic_range(ip_version: str, protocol: str, port_range: PortRange, sto
     )
 
 
-def show_excluded_ranges(ip_version: str, protocol: str) -> NativeCommand:
+def show_excluded_ranges(ip_version: str, protocol: str, store: str | None = None) -> NativeCommand:
     return NativeCommand(("netsh", "int", _check_choice("ip_version", ip_version, IP_VERSIONS), "show", "excludedportrange",
-                          f"protocol={_check_choice('protocol', protocol, PROTOCOLS)}"))
+                          f"protocol={_check_choice('protocol', protocol, PROTOCOLS)}") + _store_token(store))
 
 
 def _change_excluded_range(verb: str, ip_version: str, protocol: str, port_range: PortRange, store: str) -> NativeCommand:
@@ -103,6 +108,17 @@ def delete_excluded_range(ip_version: str, protocol: str, port_range: PortRange,
 
 def query_tcpip_parameters() -> NativeCommand:
     return NativeCommand(("reg", "query", TCPIP_KEY))
+
+
+def query_tcpip_value(name: str) -> NativeCommand:
+    """One value by name: reg prints that value alone, so no other value's data can pass for it."""
+    return NativeCommand(("reg", "query", TCPIP_KEY, "/v", _check_choice("value name", name, TCPIP_DWORD_VALUES)))
+
+
+def whoami_groups() -> NativeCommand:
+    """The token's groups as CSV: the SIDs (S-1-16-12288 is the High Mandatory Level of an elevated token) are the same
+    in every language, the group names are not."""
+    return NativeCommand(("whoami", "/groups", "/fo", "csv", "/nh"))
 
 
 def query_os_build() -> NativeCommand:

@@ -19,8 +19,15 @@ import typing as t
 from .commands import NativeCommand
 from .remote import CommandOutput, RemoteError, TransportError, run_batch, sentence
 from .snapshot import HostSnapshot, SnapshotRequest, parse_snapshot, snapshot_commands
+from .tcpip import TcpipValueError
 
 Execute = t.Callable[[str], t.Tuple[int, str, str]]
+
+# Read from the token's integrity SID in the read batch (snapshot.py), so the one sentence replaces a netsh/reg
+# "requires elevation" or "Access is denied" per write, and comes before any of them.
+NOT_ELEVATED = ("the account does not run elevated on the host (its token has no High Mandatory Level, S-1-16-12288), and "
+                "Windows lets only an elevated administrator change these settings; use an administrator account (a local "
+                "one over WinRM needs LocalAccountTokenFilterPolicy=1) or a domain administrator")
 Reconnect = t.Callable[[], None]
 
 
@@ -79,27 +86,38 @@ def _items(keys: t.Sequence[str]) -> str:
     return ", ".join(keys) if keys else "none"
 
 
-def _after_lost_batch(error: TransportError, execute: Execute, reconnect: Reconnect | None, request: SnapshotRequest,
-                      plan: Plan, view: t.Callable[[HostSnapshot], dict[str, t.Any]], result: dict[str, t.Any]) -> ConvergeFailed:
-    """Reconnect, read once more and say what the host has now; raise WriteOutcomeUnknown when that fails too."""
+def _after_broken_batch(what_happened: str, unreachable: bool, execute: Execute, reconnect: Reconnect | None, request: SnapshotRequest,  # pylint: disable=too-many-arguments
+                        plan: Plan, view: t.Callable[[HostSnapshot], dict[str, t.Any]], result: dict[str, t.Any]) -> ConvergeFailed:
+    """The write batch ended without its verification (connection lost, output cut, PowerShell errors): reconnect when
+    asked, read once more and say what the host has now; raise WriteOutcomeUnknown when that read fails too."""
     sent = ", ".join(f"'{c}'" for c in plan.commands)
-    lost = f"The connection failed while the host ran the write batch ({sentence(str(error))[:-1]})."
     try:
         if reconnect is not None:
             reconnect()
         observed = view(read_snapshot(execute, request))
     except (TransportError, RemoteError) as again:
-        result.update(after=None, applied=None, not_applied=None)
+        result.update(after=None, applied=None, not_applied=None, changed=True)
         raise WriteOutcomeUnknown(
-            f"{lost} Reading the host again failed too ({sentence(str(again))[:-1]}). The host may have applied any of: {sent}. "
+            f"{what_happened} Reading the host again failed too ({sentence(str(again))[:-1]}). The host may have applied any of: {sent}. "
             "Nothing was verified; run the task again once the host answers: it reads the host first and converges.",
-            error.unreachable and getattr(again, "unreachable", True), result) from error
+            unreachable and getattr(again, "unreachable", True), result) from None
     delta = state_delta(plan.before, observed, plan.after)
     result.update(after=observed, diff={"before": plan.before, "after": observed}, changed=bool(delta["applied"]), **delta)
     return ConvergeFailed(
-        f"{lost} A fresh read shows these changed: {_items(delta['applied'])}; still different from what was asked: "
+        f"{what_happened} A fresh read shows these changed: {_items(delta['applied'])}; still different from what was asked: "
         f"{_items(delta['not_applied'])}. The batch's own verification was lost, so this task is not reported as a success "
         f"even if everything is in place; run it again to converge and verify. State now: {observed}", result)
+
+
+def _interrupted(error: BaseException, plan: Plan, result: dict[str, t.Any]) -> ConvergeFailed:
+    """The task's ``timeout:`` fired while the write batch ran (ansible-core's TaskTimeoutError, a BaseException before
+    2.19): there is no time left to read the host, so every write sent is reported as one that may have applied."""
+    sent = [str(c) for c in plan.commands]
+    result.update(changed=True, after=None, applied=None, not_applied=None, may_have_applied=sent)
+    return ConvergeFailed(
+        f"The task's timeout ran out while the host ran the write batch ({type(error).__name__}). The host may have applied any "
+        f"of: {', '.join(repr(c) for c in sent)}. Nothing was verified; run the task again (with more time): it reads the host "
+        "first and converges.", result)
 
 
 def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[HostSnapshot], Plan],
@@ -124,6 +142,10 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
         "warnings": list(plan.warnings),
         **plan.extra,
     }
+    if plan.commands and snapshot.elevated is False:
+        if not check_mode:
+            raise TcpipValueError.refusal("host", NOT_ELEVATED)
+        result["warnings"].append(NOT_ELEVATED[0].upper() + NOT_ELEVATED[1:] + ".")
     if not plan.commands or check_mode:
         return result
 
@@ -132,13 +154,17 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
     try:
         outputs = run_batch(execute, plan.commands + verify_cmds)
     except TransportError as error:
-        raise _after_lost_batch(error, execute, reconnect, verify_request, plan, view, result) from error
+        lost = f"The connection failed while the host ran the write batch ({sentence(str(error))[:-1]})."
+        raise _after_broken_batch(lost, error.unreachable, execute, reconnect, verify_request, plan, view, result) from error
     except RemoteError as error:
+        # Cut output or PowerShell errors: the markers say which writes ran and how they ended, a fresh read what changed.
         ran = error.outputs[:len(plan.commands)]
-        result.update(after=None, applied=None, not_applied=None)
-        raise ConvergeFailed(
-            f"{sentence(str(error))} The writes that did run: {sentence(_describe_writes(ran)) if ran else 'none.'} "
-            "Read the host again before retrying.", result) from error
+        stopped = (f"{sentence(str(error))} The writes that did run: {sentence(_describe_writes(ran)) if ran else 'none.'}")
+        raise _after_broken_batch(stopped, False, execute, None, verify_request, plan, view, result) from error
+    except BaseException as error:  # pylint: disable=broad-exception-caught
+        if type(error).__name__ != "TaskTimeoutError":
+            raise
+        raise _interrupted(error, plan, result) from None
 
     writes, verification = outputs[:len(plan.commands)], outputs[len(plan.commands):]
     observed = view(parse_snapshot(verify_request, verification))

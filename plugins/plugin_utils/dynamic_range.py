@@ -9,7 +9,7 @@ import typing as t
 
 from . import commands
 from .converge import Plan
-from .findings import configuration_findings
+from .findings import range_findings
 from .snapshot import Combo, HostSnapshot, SnapshotRequest, combo_key
 from .tcpip import DEFAULT_DYNAMIC_COUNT, DEFAULT_DYNAMIC_START, PortRange, TcpipValueError, dynamic_range_to_set
 
@@ -28,7 +28,9 @@ class DynamicRangeRequest:
     listener_guard: str
 
     def snapshot_request(self) -> SnapshotRequest:
-        return SnapshotRequest(combos=self.combos, exclusions=True, netstat=self.listener_guard != "ignore")
+        # store=persistent must hold in both stores: what runs now and what the next boot brings back.
+        return SnapshotRequest(combos=self.combos, exclusions=True, netstat=self.listener_guard != "ignore",
+                               persistent=self.store == "persistent")
 
 
 def request_from_args(args: dict[str, t.Any]) -> DynamicRangeRequest:
@@ -42,14 +44,25 @@ def request_from_args(args: dict[str, t.Any]) -> DynamicRangeRequest:
             raise TcpipValueError("start", None, "state=present needs start, and one of count and end")
         port_range = dynamic_range_to_set(args["start"], args.get("count"), args.get("end"))
     if not args["ip_versions"] or not args["protocols"]:
-        raise TcpipValueError("ip_versions/protocols", (args["ip_versions"], args["protocols"]),
-                              "name at least one of each (ip_versions: ipv4, ipv6; protocols: tcp, udp)")
+        raise TcpipValueError.refusal("ip_versions/protocols", "name at least one of each (ip_versions: ipv4, ipv6; protocols: tcp, udp)")
     combos = tuple((ip, proto) for ip in dict.fromkeys(args["ip_versions"]) for proto in dict.fromkeys(args["protocols"]))
     return DynamicRangeRequest(port_range, combos, args["store"], args["listener_guard"])
 
 
+def _as_dict(port_range: PortRange) -> dict[str, int]:
+    return {"start": port_range.start, "count": port_range.count, "end": port_range.end}
+
+
 def view(snapshot: HostSnapshot, combos: t.Sequence[Combo]) -> dict[str, t.Any]:
-    return {combo_key(c): {"start": r.start, "count": r.count, "end": r.end} for c in combos for r in [snapshot.ranges[c]]}
+    """The active ranges; where the persistent store was read and holds another range, that one too (``persistent``)."""
+    shown = {}
+    for combo in combos:
+        entry: dict[str, t.Any] = _as_dict(snapshot.ranges[combo])
+        stored = snapshot.persistent_ranges.get(combo)
+        if stored is not None and stored != snapshot.ranges[combo]:
+            entry["persistent"] = _as_dict(stored)
+        shown[combo_key(combo)] = entry
+    return shown
 
 
 def _listeners_newly_covered(request: DynamicRangeRequest, snapshot: HostSnapshot, changing: t.Sequence[Combo]) -> dict[str, list[int]]:
@@ -58,26 +71,28 @@ def _listeners_newly_covered(request: DynamicRangeRequest, snapshot: HostSnapsho
     for conn in snapshot.connections or ():
         combo = (f"ipv{conn.ip_version}", conn.protocol.lower())
         listening = conn.is_listener if conn.protocol.upper() == "TCP" else True
-        if combo in changing and listening and conn.local_port in request.port_range and conn.local_port not in snapshot.ranges[combo]:
+        if combo in changing and listening and conn.local_port in request.port_range and conn.local_port not in snapshot.ranges[combo] \
+                and not any(conn.local_port in row.range for row in snapshot.exclusions.get(combo, ())):
+            # A port inside any exclusion (WinRM's 47001, an administered one) is never handed out: no conflict.
             covered.setdefault(combo_key(combo), set()).add(conn.local_port)
     return {key: sorted(ports) for key, ports in covered.items()}
 
 
 def plan(request: DynamicRangeRequest, snapshot: HostSnapshot) -> Plan:
     if not snapshot.has_dynamicport:
-        raise LegacyHostError(
-            "host", f"Windows build {snapshot.os_build}",
-            "this Windows version has no netsh dynamic port range; MaxUserPort sets its TCP range (1025..MaxUserPort): "
-            "use portscale.tcpip.win_tcpip_parameters")
-    changing = [c for c in request.combos if snapshot.ranges[c] != request.port_range]
-    desired = {combo_key(c): {"start": request.port_range.start, "count": request.port_range.count, "end": request.port_range.end}
-               for c in request.combos}
-    result = Plan(before=view(snapshot, request.combos), after=desired,
+        raise LegacyHostError.refusal(
+            "host", f"Windows build {snapshot.os_build} has no netsh dynamic port range; MaxUserPort sets its TCP range "
+            "(1025..MaxUserPort): use portscale.tcpip.win_tcpip_parameters")
+    before = view(snapshot, request.combos)
+    desired = {combo_key(c): _as_dict(request.port_range) for c in request.combos}
+    # With store=persistent a range whose persistent store differs changes too (netsh sets both stores then).
+    changing = [c for c in request.combos if before[combo_key(c)] != desired[combo_key(c)]]
+    result = Plan(before=before, after=desired,
                   commands=[commands.set_dynamic_range(ip, proto, request.port_range, request.store) for ip, proto in changing])
     # Warn about the state the task leaves behind (the new ranges), as win_tcpip_parameters does for MaxUserPort:
     # shrinking a range must warn in the run that shrinks it, and a range being widened is no longer "too small".
     leaves = dataclasses.replace(snapshot, ranges={**snapshot.ranges, **{c: request.port_range for c in request.combos}})
-    result.warnings = [f.message for f in configuration_findings(leaves)]
+    result.warnings = [f.message for f in range_findings(leaves)]
     covered = _listeners_newly_covered(request, snapshot, changing)
     result.extra["listeners_in_new_range"] = covered
     if covered:
@@ -85,7 +100,7 @@ def plan(request: DynamicRangeRequest, snapshot: HostSnapshot) -> Plan:
         message = (f"the new range {request.port_range} covers ports that services on the host listen on ({text}); "
                    "Windows may hand those ports to outbound connections while the service is stopped")
         if request.listener_guard == "fail":
-            raise TcpipValueError("listener_guard", "fail", message)
+            raise TcpipValueError.refusal("listener_guard=fail", f"refusing the change: {message}")
         result.warnings.append(message[0].upper() + message[1:] + ".")
     return result
 

@@ -71,9 +71,34 @@ def _small_ranges(snapshot: HostSnapshot) -> t.Iterator[Finding]:
                           f"{combo_key(combo)}: the dynamic range {port_range} is smaller than the Windows default of {DEFAULT_DYNAMIC_COUNT} ports.")
 
 
-def configuration_findings(snapshot: HostSnapshot) -> list[Finding]:
-    """The findings every configuration module warns about."""
+def _ignored_registry_values(snapshot: HostSnapshot, skip: t.Collection[str] = ()) -> t.Iterator[Finding]:
+    for name, value in sorted(snapshot.ignored_registry_values.items()):
+        if name in skip:
+            continue
+        yield Finding("warning", "registry_value_ignored",
+                      f"{name} is stored as {value.describe()}, not as a REG_DWORD: Windows ignores it (as if it were absent). "
+                      f"Rewrite or remove it with portscale.tcpip.win_tcpip_parameters.")
+
+
+def range_findings(snapshot: HostSnapshot) -> list[Finding]:
+    """What win_dynamic_port_range warns about: the ranges themselves, and MaxUserPort overriding them at boot."""
     return [*_max_user_port(snapshot), *_exclusions(snapshot), *_small_ranges(snapshot)]
+
+
+def exclusion_findings(snapshot: HostSnapshot) -> list[Finding]:
+    """What win_excluded_port_range warns about: exclusions eating the ranges, WinNAT blocks inside them."""
+    return list(_exclusions(snapshot))
+
+
+def parameter_findings(snapshot: HostSnapshot, rewritten: t.Collection[str] = ()) -> list[Finding]:
+    """What win_tcpip_parameters warns about: tracked values Windows ignores because of their type (except those the
+    task rewrites or removes anyway)."""
+    return list(_ignored_registry_values(snapshot, rewritten))
+
+
+def configuration_findings(snapshot: HostSnapshot) -> list[Finding]:
+    """Every configuration finding (win_port_info reports them all; each module warns only about its own)."""
+    return [*range_findings(snapshot), *parameter_findings(snapshot)]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -176,9 +201,10 @@ def capacity_findings(capacities: t.Mapping[t.Any, t.Any]) -> list[Finding]:
 
 
 def bound_sockets_hidden() -> Finding:
-    return Finding("info", "bound_sockets_not_listed",
+    return Finding("warning", "bound_sockets_not_listed",
                    "netstat -q (BOUND sockets) is not available on this host: sockets that are bound but not connected hold "
-                   "ephemeral ports without being counted, so the free figures may be slightly high.")
+                   "ephemeral ports without being counted, so the free figures are too high by an unknown amount (thousands "
+                   "of ports on a busy host). portscale.tcpip.win_port_probe refuses to run here unless allow_exhaustion is set.")
 
 
 def by_severity(findings: t.Iterable[Finding]) -> list[Finding]:

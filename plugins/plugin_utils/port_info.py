@@ -16,6 +16,7 @@ import typing as t
 from . import commands
 from .capacity import RangeCapacity, connection_combo, host_capacity, time_wait
 from .findings import Finding, bound_sockets_hidden, by_severity, capacity_findings, configuration_findings, is_winnat_block, registry_findings
+from .parsers import ParseError, parse_netstat
 from .remote import CommandOutput, run_batch
 from .snapshot import HostSnapshot, SnapshotRequest, combo_key, parse_snapshot, snapshot_commands
 from .tcpip_parameters import boot_effect
@@ -32,14 +33,28 @@ class HostRead:
 
 
 def read_host(execute: Execute, request: SnapshotRequest = READ_REQUEST) -> HostRead:
-    """Read a snapshot with the connection table, BOUND sockets included where the host can list them."""
+    """Read a snapshot with the connection table, BOUND sockets included where the host can list them.
+
+    A netstat without ``-q`` answers with its usage text; whether it exits non-zero then is not documented, so the
+    fallback to ``netstat -ano`` happens when ``-q``'s output does not parse as a connection table, whatever the exit
+    code. Anything else in the read that does not parse still fails."""
     cmds = snapshot_commands(request)
     outputs: list[CommandOutput] = run_batch(execute, cmds)
-    if not request.netstat or not request.netstat_bound or outputs[-1].ok:
-        return HostRead(parse_snapshot(request, outputs), request.netstat and request.netstat_bound, 1)
+    if not request.netstat or not request.netstat_bound:
+        return HostRead(parse_snapshot(request, outputs), False, 1)
+    if outputs[-1].ok and _parses_as_netstat(outputs[-1]):
+        return HostRead(parse_snapshot(request, outputs), True, 1)
     plain = dataclasses.replace(request, netstat_bound=False)
     retry = run_batch(execute, [commands.netstat()])
     return HostRead(parse_snapshot(plain, outputs[:-1] + retry), False, 2)
+
+
+def _parses_as_netstat(output: CommandOutput) -> bool:
+    try:
+        parse_netstat(output.output)
+    except ParseError:
+        return False
+    return True
 
 
 def _exclusion_rows(snapshot: HostSnapshot) -> dict[str, list[dict[str, t.Any]]]:

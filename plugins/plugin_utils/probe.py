@@ -27,11 +27,14 @@ from .port_info import HostRead, read_host
 from .probe_script import MAX_COUNT, MAX_LOCAL_ADDRESSES, MAX_TIMEOUT_MS, RESULT_MARKER, SCHEMA_VERSION, render
 from .remote import RemoteError
 from .snapshot import Combo, SnapshotRequest, combo_key
-from .tcpip import PORT_MAX, TcpipValueError, to_int
+from .tcpip import PORT_MAX, TcpipValueError, to_int, user_value
 
 Execute = t.Callable[[str], t.Tuple[int, str, str]]
 LOOPBACK = {4: "127.0.0.1", 6: "::1"}
 _SCOPE_ID = re.compile(r"[0-9]{1,10}")   # ASCII digits only (str.isdigit would take other scripts' digits)
+# The largest share of the free ports a probe may take without allow_exhaustion: the host keeps at least a tenth for
+# its own traffic while the probe holds its sockets.
+MAX_FREE_SHARE = 90
 EXHAUSTION_CODES = (10055, 10048)   # WSAENOBUFS, WSAEADDRINUSE: no ephemeral port left (WINDOWS-FACTS §7.1)
 RESULT_KEYS = ("schema", "requested", "opened", "closed", "first_failure_index", "error", "timed_out", "elapsed_ms", "rate_per_sec",
                "local_port_min", "local_port_max", "addresses_used", "opened_per_address", "listener_port", "target")
@@ -115,12 +118,15 @@ def request_from_args(args: dict[str, t.Any]) -> ProbeRequest:
     target_host = LOOPBACK[ip_version] if target in (None, "") else _canonical_address("target_host", target, ip_version)
     addresses = tuple(_canonical_address("local_addresses", a, ip_version) for a in args.get("local_addresses") or ())
     if len(set(addresses)) != len(addresses):
-        raise TcpipValueError("local_addresses", list(addresses), "give each address once")
+        repeated = sorted({a for a in addresses if addresses.count(a) > 1})
+        raise TcpipValueError.refusal("local_addresses", f"give each address once ({', '.join(repeated)} is repeated)")
     if len(addresses) > MAX_LOCAL_ADDRESSES:
-        raise TcpipValueError("local_addresses", len(addresses), f"at most {MAX_LOCAL_ADDRESSES} addresses")
-    share = to_int("max_free_share", args["max_free_share"], "a percentage from 1 to 100")
-    if not 1 <= share <= 100:
-        raise TcpipValueError("max_free_share", share, "a percentage from 1 to 100")
+        raise TcpipValueError.refusal("local_addresses", f"{len(addresses)} addresses given; at most {MAX_LOCAL_ADDRESSES}")
+    share_valid = (f"a percentage from 1 to {MAX_FREE_SHARE} (a probe leaves the host at least {100 - MAX_FREE_SHARE}% of its "
+                   "free ports; to go further, set allow_exhaustion: true)")
+    share = to_int("max_free_share", args["max_free_share"], share_valid)
+    if not 1 <= share <= MAX_FREE_SHARE:
+        raise TcpipValueError("max_free_share", share, share_valid)
     fail_below_valid = f"between 0 and the number of connections the probe may open ({count})"
     fail_below = None if args.get("fail_below") is None else to_int("fail_below", args["fail_below"], fail_below_valid)
     if fail_below is not None and not 0 <= fail_below <= count:
@@ -151,10 +157,10 @@ def plan_probe(request: ProbeRequest, capacity: RangeCapacity | None, os_build: 
     capped = list(request.hard_caps)
     if capacity is None:
         if not request.allow_exhaustion:
-            raise TcpipValueError("allow_exhaustion", False,
-                                  f"the free ports of the {combo_key(request.combo)} range cannot be read on Windows build {os_build} "
-                                  "(no netsh dynamic port range), so the share cap cannot be applied; set allow_exhaustion: true "
-                                  "to probe with only the hard caps")
+            raise TcpipValueError.refusal(
+                "max_free_share", f"the free ports of the {combo_key(request.combo)} range cannot be read on Windows build {os_build} "
+                "(no netsh dynamic port range), so the share cap cannot be applied; set allow_exhaustion: true to probe with only "
+                "the hard caps")
         return ProbePlan(request.count, None, None, None, tuple(capped), "unknown")
     free = capacity.free
     listener_cost = 1 if request.target_port == 0 else 0
@@ -180,7 +186,61 @@ def probe_params(request: ProbeRequest, count: int) -> dict[str, t.Any]:
             "ip_version": request.ip_version}
 
 
-def parse_probe_output(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) and value == value and abs(value) != float("inf")
+
+
+def _error_problem(error: object) -> str | None:
+    if error is None:
+        return None
+    if not isinstance(error, dict) or set(error) != {"code", "name", "message"}:
+        return "error must be null or an object with code, name and message"
+    if not _is_int(error["code"]) or not 0 <= error["code"] <= 0xFFFFFFFF:
+        return "error.code must be a Winsock code (an integer)"
+    if not isinstance(error["name"], str) or not isinstance(error["message"], str):
+        return "error.name and error.message must be strings"
+    return None
+
+
+def result_shape_problem(result: dict[str, t.Any], requested: int) -> str | None:
+    """What in the host's result line breaks the contract's types and bounds (docs/probe-contract.md §3), or None.
+
+    The line comes from the host: a count outside the request, a string where a number belongs or a half-formed error
+    must fail the task with a clear message, not pass and not crash the report."""
+    counts = {key: result[key] for key in ("requested", "opened", "closed")}
+    if not all(_is_int(value) for value in counts.values()):
+        return "requested, opened and closed must be integers"
+    if counts["requested"] != requested or not 0 <= counts["opened"] <= requested or not 0 <= counts["closed"] <= requested:
+        return f"the counts do not fit the request of {requested} (requested {counts['requested']}, opened {counts['opened']}, closed {counts['closed']})"
+    index = result["first_failure_index"]
+    if index is not None and (not _is_int(index) or index != counts["opened"]):
+        return "first_failure_index must be null or equal opened"
+    problem = _error_problem(result["error"])
+    if problem:
+        return problem
+    if (index is None) != (result["error"] is None):
+        return "first_failure_index and error must be both null or both set"
+    if not isinstance(result["timed_out"], bool) or not _is_number(result["elapsed_ms"]) or not _is_number(result["rate_per_sec"]):
+        return "timed_out must be a boolean and elapsed_ms, rate_per_sec numbers"
+    for key in ("local_port_min", "local_port_max"):
+        if result[key] is not None and not (_is_int(result[key]) and 0 <= result[key] <= 65535):
+            return f"{key} must be null or a port"
+    if not _is_int(result["listener_port"]) or not 0 <= result["listener_port"] <= 65535:
+        return "listener_port must be a port"
+    if not isinstance(result["target"], str) or not isinstance(result["addresses_used"], list) \
+            or not all(isinstance(a, str) for a in result["addresses_used"]):
+        return "target must be a string and addresses_used a list of strings"
+    per_address = result["opened_per_address"]
+    if not isinstance(per_address, dict) or not all(isinstance(k, str) and _is_int(v) and 0 <= v <= requested for k, v in per_address.items()):
+        return "opened_per_address must map addresses to counts"
+    return None
+
+
+def parse_probe_output(rc: int, stdout: str, stderr: str, requested: int) -> dict[str, t.Any]:
     """The result JSON of the one marker line; RemoteError for anything the contract does not allow (§1.5)."""
     lines = [line.strip() for line in stdout.splitlines() if line.startswith(RESULT_MARKER)]
     problem = None
@@ -196,11 +256,13 @@ def parse_probe_output(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:
         if not isinstance(result, dict):
             problem = "the probe's result line is not a JSON object"
         elif result.get("schema") != SCHEMA_VERSION:
-            problem = f"the probe answered schema {result.get('schema')!r}, not {SCHEMA_VERSION}"
+            problem = f"the probe answered schema {user_value(result.get('schema'))}, not {SCHEMA_VERSION}"
         elif any(key not in result for key in RESULT_KEYS):
             problem = f"the probe's result lacks {', '.join(k for k in RESULT_KEYS if k not in result)}"
         else:
-            return result
+            problem = result_shape_problem(result, requested)
+            if problem is None:
+                return result
     said = (stderr or "").strip() or (stdout or "").strip() or "(no output)"
     raise RemoteError(f"{problem}: {said}", rc, stdout, stderr)
 
@@ -260,6 +322,13 @@ def _not_probed(request: ProbeRequest, plan: ProbePlan, check_mode: bool) -> dic
 def run(execute: Execute, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
     request = request_from_args(args)
     read: HostRead = read_host(execute, request.snapshot_request())
+    if not read.bound_sockets_listed and not request.allow_exhaustion and read.snapshot.has_dynamicport:
+        # BOUND sockets hold ports that netstat -ano does not list (it has no -q here), so the free count is too high by
+        # an unknown amount and no share of it is known to be safe: a probe meant to take half exhausted such a host.
+        raise TcpipValueError.refusal(
+            "max_free_share", f"this host's netstat cannot list BOUND sockets (no -q before Windows Server 2016 / 10), so its free "
+            f"ports cannot be counted and no share of them is known to be safe; nothing was probed. Set allow_exhaustion: "
+            f"true to probe with only the hard caps (count, timeout), knowing the probe may exhaust the range")
     capacity = host_capacity(read.snapshot, time_wait(read.snapshot).seconds).get(request.combo)
     plan = plan_probe(request, capacity, read.snapshot.os_build)
     if request.fail_below is not None and plan.count < request.fail_below:
@@ -277,4 +346,4 @@ def run(execute: Execute, args: dict[str, t.Any], check_mode: bool) -> dict[str,
             result["warnings"].append("Nothing was probed: the safety caps leave no connection to open.")
         return result
     rc, stdout, stderr = execute(render(probe_params(request, plan.count)))
-    return evaluate(request, plan, parse_probe_output(rc, stdout, stderr))
+    return evaluate(request, plan, parse_probe_output(rc, stdout, stderr, plan.count))

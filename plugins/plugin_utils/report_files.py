@@ -10,6 +10,7 @@ import tempfile
 import typing as t
 
 from . import report, report_html
+from .tcpip import user_value
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
@@ -32,7 +33,7 @@ def render(rows: t.Sequence[report.Row], output_format: str, title: str, generat
         return report.to_json(rows, title, generated)
     if output_format == "html":
         return report_html.to_html(rows, title, generated)
-    raise report.ReportError(f"unknown report format {output_format!r}; formats are {', '.join(report.FORMATS)}")
+    raise report.ReportError(f"unknown report format {user_value(output_format)}; formats are {', '.join(report.FORMATS)}")
 
 
 def write_atomically(path: str, text: str) -> bool:

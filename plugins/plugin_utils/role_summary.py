@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import typing as t
 
+from .tcpip import user_value
 from .typenames import type_name
 
 COMBOS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
@@ -196,10 +197,10 @@ def input_problems(data: Mapping) -> list[str]:
     problems = []
     host = data.get("host")
     if not isinstance(host, str) or not host.strip():
-        problems.append(f"host={host!r} is not a host name (give inventory_hostname)")
+        problems.append(f"host={user_value(host)} is not a host name (give inventory_hostname)")
     for key, choices in (("mode", MODES), ("stage", STAGES), ("headroom_combo", COMBOS)):
         if data.get(key) is not None and data.get(key) not in choices:
-            problems.append(f"{key}={data.get(key)!r} is not one of {', '.join(choices)}")
+            problems.append(f"{key}={user_value(data.get(key))} is not one of {', '.join(choices)}")
     for key in RESULT_KEYS:
         if data.get(key) is not None and not isinstance(data.get(key), t.Mapping):
             problems.append(f"{key} must be a registered task result (a dictionary), got {type_name(data.get(key))}")

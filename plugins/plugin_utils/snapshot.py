@@ -10,6 +10,7 @@ cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing as t
 
 from . import commands
@@ -48,7 +49,7 @@ class Exclusion:
 
 @dataclasses.dataclass(frozen=True)
 class SnapshotRequest:
-    """Which parts to read; the OS build and the Tcpip\\Parameters values are always read."""
+    """Which parts to read; the OS build, the Tcpip\\Parameters values and the token's elevation are always read."""
 
     combos: tuple[Combo, ...] = ALL_COMBOS
     exclusions: bool = True
@@ -56,6 +57,8 @@ class SnapshotRequest:
     # With netstat: list BOUND sockets too (``netstat -anoq``). They hold ephemeral ports but ``-ano`` hides them;
     # ``-q`` needs Windows 10 / Server 2016 (or 2012 R2 with an update), so callers fall back to ``-ano`` when it fails.
     netstat_bound: bool = False
+    # Also read the persistent store (``show ... store=persistent``): what the host will have after its next boot.
+    persistent: bool = False
 
     def verification(self) -> SnapshotRequest:
         """What to re-read after writes: the same, minus the (large) connection table."""
@@ -63,23 +66,58 @@ class SnapshotRequest:
 
 
 @dataclasses.dataclass(frozen=True)
-class HostSnapshot:
+class RegistryValue:
+    """A tracked Tcpip\\Parameters value as stored: Windows reads it only when it is a REG_DWORD."""
+
+    type: str
+    value: int | str | list[str]
+
+    @property
+    def dword(self) -> int | None:
+        return self.value if self.type == "REG_DWORD" and isinstance(self.value, int) else None
+
+    def describe(self) -> str:
+        shown = f"0x{self.value:x}" if isinstance(self.value, int) else repr(self.value if not isinstance(self.value, list) else "\\0".join(self.value))
+        return f"{self.type} {shown}"
+
+
+@dataclasses.dataclass(frozen=True)
+class HostSnapshot:  # pylint: disable=too-many-instance-attributes
     os_build: int
-    ranges: dict[Combo, PortRange]           # empty on hosts without netsh dynamic ranges
+    ranges: dict[Combo, PortRange]           # active store; empty on hosts without netsh dynamic ranges
     exclusions: dict[Combo, tuple[Exclusion, ...]]
-    registry: dict[str, int]                  # the tracked REG_DWORD values that exist
+    registry: dict[str, int]                  # the tracked values Windows reads: REG_DWORDs only
     connections: tuple[ParsedConnection, ...] | None = None
+    # Every tracked value that exists, whatever its type (a REG_SZ MaxUserPort is there, and ignored by Windows).
+    registry_values: dict[str, RegistryValue] = dataclasses.field(default_factory=dict)
+    elevated: bool | None = None              # None: not read (a snapshot built by hand)
+    persistent_ranges: dict[Combo, PortRange] = dataclasses.field(default_factory=dict)
+    persistent_exclusions: dict[Combo, tuple[Exclusion, ...]] = dataclasses.field(default_factory=dict)
 
     @property
     def has_dynamicport(self) -> bool:
         return self.os_build >= FIRST_DYNAMICPORT_BUILD
 
+    @property
+    def ignored_registry_values(self) -> dict[str, RegistryValue]:
+        """Tracked values of a type Windows does not read (REG_QWORD, REG_SZ, ...): present but not in effect."""
+        return {name: value for name, value in self.registry_values.items() if value.dword is None}
+
+
+# High Mandatory Level: the integrity SID of an elevated administrator's token (System is above it), the same text
+# in every display language [DOC: Microsoft, "Well-known SIDs": S-1-16-12288 High Mandatory Level, S-1-16-16384].
+ELEVATED_LABEL_SIDS = ("S-1-16-12288", "S-1-16-16384")
+
 
 def snapshot_commands(request: SnapshotRequest) -> list[commands.NativeCommand]:
-    cmds = [commands.query_os_build(), commands.query_tcpip_parameters()]
-    cmds += [commands.show_dynamic_range(ip, proto) for ip, proto in request.combos]
+    cmds = [commands.query_os_build(), commands.whoami_groups(), commands.query_tcpip_parameters()]
+    cmds += [commands.query_tcpip_value(name) for name in TRACKED_VALUES]
+    stores = (None, "persistent") if request.persistent else (None,)
+    for store in stores:
+        cmds += [commands.show_dynamic_range(ip, proto, store) for ip, proto in request.combos]
     if request.exclusions:
-        cmds += [commands.show_excluded_ranges(ip, proto) for ip, proto in request.combos]
+        for store in stores:
+            cmds += [commands.show_excluded_ranges(ip, proto, store) for ip, proto in request.combos]
     if request.netstat:
         cmds.append(commands.netstat(bound=request.netstat_bound))
     return cmds
@@ -106,35 +144,82 @@ def _parse_os_build(output: CommandOutput) -> int:
     return int(build.value)
 
 
-def _parse_tracked_values(output: CommandOutput) -> dict[str, int]:
-    values = _parse(output, parse_reg_query)
-    found = {}
-    for name in TRACKED_VALUES:
-        value = find_registry_value(values, name)
-        if value is not None:
-            if not isinstance(value.value, int):
-                raise _unexpected(output, f"{name} is a {value.type}, not a REG_DWORD")
-            found[name] = value.value
-    return found
+def _check_key_readable(output: CommandOutput) -> None:
+    """The whole key's listing must read: then a by-name query that fails (exit 1) means the value does not exist, not
+    that the key is out of reach. The listing itself is never parsed for values: a REG_SZ whose data holds a line
+    break and text shaped like a value row would pass for that value there."""
+    if not output.ok:
+        raise _unexpected(output, "reading the Tcpip\\Parameters key failed")
+
+
+def _parse_tracked_value(name: str, output: CommandOutput) -> RegistryValue | None:
+    """``reg query <key> /v <name>``: the first value row after the key line is that value (reg prints it alone);
+    anything after it is the value's own data running over several lines (a REG_SZ with line breaks)."""
+    if not output.ok:
+        return None  # reg's "unable to find the specified registry key or value" (exit 1); the key itself reads
+    rows = [line for line in output.output.splitlines() if line.strip() and not line.startswith("HKEY_")]
+    if not rows:
+        raise _unexpected(output, f"no value row for {name}")
+    try:
+        values = parse_reg_query(rows[0] + "\r\n")
+    except ParseError as error:
+        raise _unexpected(output, str(error)) from error
+    found = find_registry_value(values, name)
+    if found is None:
+        raise _unexpected(output, f"the row is not {name}")
+    return RegistryValue(found.type, found.value)
+
+
+def _parse_elevation(output: CommandOutput, os_build: int) -> bool | None:
+    """``whoami /groups /fo csv /nh``: elevated when the token carries the High (or System) Mandatory Level SID.
+
+    None on Windows Server 2003, which has no integrity levels (and no whoami.exe unless the Support Tools are there)."""
+    if os_build < FIRST_DYNAMICPORT_BUILD:
+        return None
+    if not output.ok:
+        raise _unexpected(output, "whoami /groups failed")
+    sids = set(re.findall(r"\bS-1-16-\d+\b", output.output))
+    if not sids:
+        raise _unexpected(output, "no integrity level (S-1-16-...) in the token's groups")
+    return any(sid in sids for sid in ELEVATED_LABEL_SIDS)
+
+
+def _parse_tables(request: SnapshotRequest, remaining: list[CommandOutput], os_build: int,
+                  parser: t.Callable[[CommandOutput], t.Any]) -> dict[Combo, t.Any]:
+    parsed = {}
+    for combo in request.combos:
+        output = remaining.pop(0)
+        if os_build >= FIRST_DYNAMICPORT_BUILD:
+            parsed[combo] = parser(output)
+    return parsed
+
+
+def _range_of(output: CommandOutput) -> PortRange:
+    parsed = _parse(output, parse_dynamic_port_range)
+    return PortRange(parsed.start, parsed.count)
+
+
+def _exclusions_of(output: CommandOutput) -> tuple[Exclusion, ...]:
+    return tuple(Exclusion(PortRange.from_bounds(r.start, r.end), r.administered) for r in _parse(output, parse_excluded_port_ranges))
 
 
 def parse_snapshot(request: SnapshotRequest, outputs: t.Sequence[CommandOutput]) -> HostSnapshot:
     """Turn the outputs of ``snapshot_commands(request)`` (same order) into a snapshot."""
     remaining = list(outputs)
     os_build = _parse_os_build(remaining.pop(0))
-    registry = _parse_tracked_values(remaining.pop(0))
-    ranges: dict[Combo, PortRange] = {}
-    for combo in request.combos:
-        output = remaining.pop(0)
-        if os_build >= FIRST_DYNAMICPORT_BUILD:
-            parsed = _parse(output, parse_dynamic_port_range)
-            ranges[combo] = PortRange(parsed.start, parsed.count)
+    elevated = _parse_elevation(remaining.pop(0), os_build)
+    _check_key_readable(remaining.pop(0))
+    values = {name: _parse_tracked_value(name, remaining.pop(0)) for name in TRACKED_VALUES}
+    registry_values = {name: value for name, value in values.items() if value is not None}
+    registry = {name: value.dword for name, value in registry_values.items() if value.dword is not None}
+    ranges = _parse_tables(request, remaining, os_build, _range_of)
+    persistent_ranges = _parse_tables(request, remaining, os_build, _range_of) if request.persistent else {}
     exclusions: dict[Combo, tuple[Exclusion, ...]] = {}
+    persistent_exclusions: dict[Combo, tuple[Exclusion, ...]] = {}
     if request.exclusions:
-        for combo in request.combos:
-            output = remaining.pop(0)
-            if os_build >= FIRST_DYNAMICPORT_BUILD:
-                rows = _parse(output, parse_excluded_port_ranges)
-                exclusions[combo] = tuple(Exclusion(PortRange.from_bounds(r.start, r.end), r.administered) for r in rows)
+        exclusions = _parse_tables(request, remaining, os_build, _exclusions_of)
+        if request.persistent:
+            persistent_exclusions = _parse_tables(request, remaining, os_build, _exclusions_of)
     connections = tuple(_parse(remaining.pop(0), parse_netstat)) if request.netstat else None
-    return HostSnapshot(os_build, ranges, exclusions, registry, connections)
+    return HostSnapshot(os_build, ranges, exclusions, registry, connections, registry_values, elevated,
+                        persistent_ranges, persistent_exclusions)

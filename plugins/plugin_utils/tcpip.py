@@ -10,6 +10,7 @@ these limits: hosts have been seen reporting a start of 1024 after an installer 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 PORT_MIN = 1
@@ -25,14 +26,36 @@ PROTOCOLS = ("tcp", "udp")
 _DECIMAL = re.compile(r"\s*[+-]?[0-9]+\s*")  # what to_int accepts in a string (whole string, ASCII digits)
 
 
+NOT_GIVEN = object()  # TcpipValueError without a value: a refusal about the task as a whole, not one bad value
+
+
+def user_value(value: object) -> str:
+    """A task argument as the user wrote it in YAML/JSON (``true``, ``"abc"``, ``{"start": 1}``), never a Python repr."""
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    except (TypeError, ValueError):
+        return json.dumps(str(value), ensure_ascii=False)
+
+
 class TcpipValueError(ValueError):
-    """A value that Windows would reject, named by the option it came from."""
+    """A value that Windows would reject, named by the option it came from, or (``value=NOT_GIVEN``) a task refused as
+    a whole: ``subject: expectation``. Values are shown in the user's terms (JSON), a missing one as missing."""
 
     def __init__(self, option: str, value: object, expectation: str) -> None:
         self.option = option
         self.value = value
         self.expectation = expectation
-        super().__init__(f"{option}={value!r} is not valid: {expectation}")
+        if value is NOT_GIVEN:
+            message = f"{option}: {expectation}"
+        elif value is None:
+            message = f"{option} is missing: {expectation}"
+        else:
+            message = f"{option}={user_value(value)} is not valid: {expectation}"
+        super().__init__(message)
+
+    @classmethod
+    def refusal(cls, subject: str, reason: str) -> TcpipValueError:
+        return cls(subject, NOT_GIVEN, reason)
 
 
 def to_int(option: str, value: object, valid: str = "") -> int:
@@ -82,7 +105,8 @@ class PortRange:
 def dynamic_range_to_set(start: object, count: object = None, end: object = None) -> PortRange:
     """Validate a dynamic port range a user asks for; give exactly one of ``count`` and ``end``."""
     if (count is None) == (end is None):
-        raise TcpipValueError("count/end", (count, end), "give exactly one of count and end")
+        given = "both were given" if count is not None else "neither was given"
+        raise TcpipValueError.refusal("count/end", f"give exactly one of count (the number of ports) and end (the last port); {given}")
     start_valid = f"the start port must be between {DYNAMIC_START_MIN} and {PORT_MAX}"
     first = to_int("start", start, start_valid)
     if first < DYNAMIC_START_MIN or first > PORT_MAX:

@@ -13,7 +13,7 @@ import typing as t
 
 from . import commands
 from .converge import Plan
-from .findings import configuration_findings, max_user_port_boot_range
+from .findings import max_user_port_boot_range, parameter_findings
 from .snapshot import ALL_COMBOS, HostSnapshot, SnapshotRequest
 from .tcpip import PortRange, TcpipValueError, to_int
 
@@ -56,7 +56,7 @@ def request_from_args(args: dict[str, t.Any]) -> ParametersRequest:
         # The widest valid range here; the host's own limit is checked after reading its build, before any write.
         values["TcpTimedWaitDelay"] = _desired("tcp_timed_wait_delay", args["tcp_timed_wait_delay"], TIMED_WAIT_DELAY_LIMITS_MODERN)
     if not values:
-        raise TcpipValueError("max_user_port/tcp_timed_wait_delay", None, "give at least one of them (a value, or 'absent')")
+        raise TcpipValueError.refusal("max_user_port/tcp_timed_wait_delay", "give at least one of them (a value, or 'absent')")
     return ParametersRequest(values)
 
 
@@ -64,8 +64,17 @@ def timed_wait_delay_limits(os_build: int) -> tuple[int, int]:
     return TIMED_WAIT_DELAY_LIMITS_MODERN if os_build >= FIRST_SHORT_TIMED_WAIT_BUILD else TIMED_WAIT_DELAY_LIMITS
 
 
-def view(snapshot: HostSnapshot, names: t.Iterable[str]) -> dict[str, int | None]:
-    return {name: snapshot.registry.get(name) for name in names}
+def view(snapshot: HostSnapshot, names: t.Iterable[str]) -> dict[str, t.Any]:
+    """Each value as Windows uses it: the REG_DWORD, None when absent; a value of another type (which Windows ignores)
+    as ``{"type", "value", "in_effect": false}``, so that it differs from every wanted state and gets rewritten."""
+    shown: dict[str, t.Any] = {}
+    for name in names:
+        stored = snapshot.registry_values.get(name)
+        if stored is not None and stored.dword is None:
+            shown[name] = {"type": stored.type, "value": stored.value, "in_effect": False}
+        else:
+            shown[name] = snapshot.registry.get(name)
+    return shown
 
 
 def boot_effect(snapshot: HostSnapshot, max_user_port: int | None) -> dict[str, t.Any]:
@@ -99,9 +108,12 @@ def plan(request: ParametersRequest, snapshot: HostSnapshot) -> Plan:
             continue
         cmds.append(commands.delete_tcpip_value(name) if after[name] is None else commands.set_tcpip_dword(name, t.cast(int, after[name])))
     final_max_user_port = after.get("MaxUserPort", snapshot.registry.get("MaxUserPort"))
-    result = Plan(before=before, after=after, commands=cmds, reboot_required=bool(cmds))
+    # Only a change of what Windows reads at boot needs one: removing a value it ignores (a REG_SZ, say) does not.
+    effective_change = any(snapshot.registry.get(name) != after[name] for name in names)
+    result = Plan(before=before, after=after, commands=cmds, reboot_required=bool(cmds) and effective_change)
     result.extra["max_user_port_effect"] = boot_effect(snapshot, final_max_user_port)
-    warnings = [f.message for f in configuration_findings(snapshot) if f.code != "max_user_port_rewrites_range"]
+    # Only what concerns these values: the ranges' and exclusions' findings belong to their own modules.
+    warnings = [f.message for f in parameter_findings(snapshot, rewritten=request.values)]
     effect = result.extra["max_user_port_effect"]
     if effect["governs"] == "max_user_port" and snapshot.has_dynamicport:
         boot = effect["tcp_range_at_boot"]

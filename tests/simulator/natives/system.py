@@ -22,8 +22,13 @@ def run_hostname(run: Run) -> CommandResult:
 
 
 def run_whoami(run: Run) -> CommandResult:
-    if len(run.argv) > 1:
-        raise Unsupported("whoami options are not modelled")
+    """``whoami`` (win_reboot's test command) and ``whoami /groups /fo csv /nh`` (the collection's elevation check: the
+    token of an elevated administrator holds the High Mandatory Level SID, a UAC-filtered one the Medium one)."""
+    options = [arg.lower().replace("-", "/", 1) for arg in run.argv[1:]]
+    if options == ["/groups", "/fo", "csv", "/nh"]:
+        return run.output(run.text("whoami.groups.elevated" if run.model.elevated else "whoami.groups.filtered"))
+    if options:
+        raise Unsupported("whoami options other than '/groups /fo csv /nh' are not modelled")
     return run.output(run.text("whoami", user=f"{run.model.hostname}\\{run.model.username}".lower()))
 
 

@@ -108,6 +108,31 @@ TEXTS: dict[str, Text] = {
     # ---------------------------------------------------------------- hostname, whoami, shutdown
     "hostname": Text("stdout", 0, {ANY_LOCALE: "{hostname}\r\n"}, "INF", "standard hostname.exe behaviour"),
     "whoami": Text("stdout", 0, {ANY_LOCALE: "{user}\r\n"}, "INF (lower-case domain\\user)", "standard whoami.exe behaviour"),
+    # The groups of the token WinRM/OpenSSH give a local administrator: elevated (full token) or UAC-filtered. SIDs [DOC:
+    # Microsoft "Well-known SIDs"; S-1-16-12288 High and S-1-16-8192 Medium Mandatory Level]; CSV columns name, type,
+    # SID, attributes [DOC: whoami /fo csv]; names and attribute words as in English captures and test fixtures [INF].
+    "whoami.groups.elevated": Text("stdout", 0, {"en-US": (
+        '"Everyone","Well-known group","S-1-1-0","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\Local account and member of Administrators group","Well-known group","S-1-5-114","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"BUILTIN\\Administrators","Alias","S-1-5-32-544","Mandatory group, Enabled by default, Enabled group, Group owner"\r\n'
+        '"BUILTIN\\Users","Alias","S-1-5-32-545","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\NETWORK","Well-known group","S-1-5-2","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\Authenticated Users","Well-known group","S-1-5-11","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\This Organization","Well-known group","S-1-5-15","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\Local account","Well-known group","S-1-5-113","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"Mandatory Label\\High Mandatory Level","Label","S-1-16-12288",""\r\n')},
+        "INF (rows and words); DOC (SIDs, CSV columns)", "Microsoft Well-known SIDs; whoami /fo csv"),
+    "whoami.groups.filtered": Text("stdout", 0, {"en-US": (
+        '"Everyone","Well-known group","S-1-1-0","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\Local account and member of Administrators group","Well-known group","S-1-5-114","Group used for deny only"\r\n'
+        '"BUILTIN\\Administrators","Alias","S-1-5-32-544","Group used for deny only"\r\n'
+        '"BUILTIN\\Users","Alias","S-1-5-32-545","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\NETWORK","Well-known group","S-1-5-2","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\Authenticated Users","Well-known group","S-1-5-11","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\This Organization","Well-known group","S-1-5-15","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\Local account","Well-known group","S-1-5-113","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"Mandatory Label\\Medium Mandatory Level","Label","S-1-16-8192",""\r\n')},
+        "INF (rows and words); DOC (SIDs, CSV columns)", "Microsoft Well-known SIDs; whoami /fo csv"),
     "chcp.active": Text("stdout", 0, {"en-US": "Active code page: {codepage}\r\n"}, "OBS-M (text); INF (CRLF)",
                         "php/php-src Windows tests (ext/standard/tests/file/windows_mb_path, EXPECTF 'Active code page: 65001')"),
     "shutdown.scheduled": Text("stdout", 0, {ANY_LOCALE: ""}, "INF (shutdown /r prints nothing on success)", "ansible.windows win_reboot"),

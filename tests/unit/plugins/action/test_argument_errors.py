@@ -32,7 +32,7 @@ def test_other_argument_errors_keep_ansible_cores_first_message():
     ({"count": "1000 | Out-File C:\\x"}, "count: an integer, at least 1 (more than 200000 is reduced to 200000)"),
     ({"timeout": "60; Stop-Computer"}, "timeout: seconds, at least 1 (more than 600 is reduced to 600)"),
     ({"target_port": "$(Stop-Computer)"}, "target_port: 0 (the probe's own listener) or a port from 1 to 65535"),
-    ({"max_free_share": "half"}, "max_free_share: a percentage from 1 to 100"),
+    ({"max_free_share": "half"}, "max_free_share: a percentage from 1 to 90"),
     ({"fail_below": "all"}, "fail_below: an integer from 0 to count"),
 ])
 def test_probe_type_errors_say_what_is_valid(args, hint):
@@ -40,4 +40,18 @@ def test_probe_type_errors_say_what_is_valid(args, hint):
     with pytest.raises(AnsibleActionFail) as caught:
         run_action("win_port_probe", args, host)
     assert f"Valid values: {hint}." in caught.value.message
+    assert host.executions == []
+
+
+@pytest.mark.parametrize("name, args, text", [
+    ("win_dynamic_port_range", {"start": float("inf"), "count": 1000}, "start is .inf, not a finite number. Valid values: start: "),
+    ("win_port_probe", {"max_free_share": float("nan")}, "max_free_share is .nan, not a finite number. Valid values: max_free_share: a percentage"),
+    ("win_excluded_port_range", {"ranges": [{"start": 5000, "count": float("-inf")}]}, "ranges[0].count is -.inf, not a finite number."),
+    ("win_tcpip_parameters", {"tcp_timed_wait_delay": float("inf")}, "tcp_timed_wait_delay is .inf, not a finite number."),
+])
+def test_yaml_infinity_and_nan_are_clear_errors_not_tracebacks(name, args, text):
+    host = FakeHost()
+    with pytest.raises(AnsibleActionFail) as caught:
+        run_action(name, args, host)
+    assert text in caught.value.message and caught.value.message.endswith("Nothing was changed.")
     assert host.executions == []

@@ -18,6 +18,7 @@ NAME = "win_dynamic_port_range"
 STANDARD_KEYS = {"changed", "diff", "warnings", "failed", "msg", "rc", "stdout", "stderr"}
 WIDE = {"start": 10000, "end": 65535}
 WIDE_VIEW = {"start": 10000, "count": 55536, "end": 65535}
+DEFAULT_VIEW_ARGS = {"state": "default"}
 DEFAULT_VIEW = {"start": 49152, "count": 16384, "end": 65535}
 KEYS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
 
@@ -64,11 +65,11 @@ def test_state_default_restores_a_widened_range_on_a_french_host():
     ({"start": 10000, "count": 254}, ["count=254", "at least 255 ports"]),
     ({"start": 10000, "count": 55537}, ["count=55537", "at most 65536"]),
     ({"start": 10000, "end": 9000}, ["end=9000", "must not be below start (10000)"]),
-    ({"start": 10000}, ["count/end=(None, None)", "exactly one of count and end"]),
-    ({"count": 1000}, ["start=None", "needs start"]),
+    ({"start": 10000}, ["count/end: give exactly one of count", "neither was given"]),
+    ({"count": 1000}, ["start is missing", "needs start"]),
     ({"start": -1, "count": 1000}, ["start=-1", "between 1025 and 65535"]),
-    ({"start": True, "count": 1000}, ["start=True", "got a boolean", "between 1025 and 65535"]),
-    ({"start": 10000, "count": True}, ["count=True", "got a boolean", "at least 255 ports"]),
+    ({"start": True, "count": 1000}, ["start=true", "got a boolean", "between 1025 and 65535"]),
+    ({"start": 10000, "count": True}, ["count=true", "got a boolean", "at least 255 ports"]),
     ({"state": "default", "count": 1000}, ["count=1000", "state=default"]),
 ])
 def test_bad_values_fail_before_any_remote_call(args, fragments):
@@ -104,8 +105,27 @@ def test_a_connection_failure_propagates_so_the_host_is_unreachable():
     assert host.executions == []
 
 
-def test_a_refused_write_fails_with_the_command_exit_code_and_host_text():
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_without_elevation_one_sentence_refuses_before_any_write(check_mode):
+    # The token's integrity SID is in the read batch: no netsh "requires elevation" per write, and nothing is sent.
     host = FakeHost(elevated=False)
+    result, connection = run_action(NAME, WIDE, host, check_mode=check_mode)
+    assert len(connection.command_lines) == 1 and host.writes == []
+    if check_mode:
+        assert result["changed"] is True and any("does not run elevated" in w for w in result["warnings"])
+        return
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("host: the account does not run elevated on the host") and result["msg"].endswith("Nothing was changed.")
+    assert result["msg"].count("elevat") == 2 and "netsh" not in result["msg"]
+
+
+def test_reading_works_without_elevation():
+    result, connection = run_action(NAME, DEFAULT_VIEW_ARGS, FakeHost(elevated=False))
+    assert result.get("failed") is not True and result["changed"] is False and len(connection.command_lines) == 1
+
+
+def test_a_refused_write_fails_with_the_command_exit_code_and_host_text():
+    host = FakeHost(refusals=[("set dynamicport", 1, samples.NETSH_ELEVATION)])
     result, connection = run_action(NAME, {**WIDE, "protocols": ["tcp"], "ip_versions": ["ipv4"]}, host)
     assert len(connection.command_lines) == 2
     assert result["failed"] is True and result["changed"] is False

@@ -45,13 +45,13 @@ def test_apply_then_idempotent():
 
 
 @pytest.mark.parametrize("ranges, fragments", [
-    ([{"start": 0, "count": 1}], ["ranges[0]=", "'start': 0", "within 1-65535"]),
-    ([{"start": 65535, "count": 5}], ["ranges[0]=", "'count': 5", "within 1-65535"]),
-    ([{"start": 70000, "end": 70010}], ["ranges[0]=", "70000", "within 1-65535"]),
-    ([{"start": -5, "end": 10}], ["ranges[0]=", "-5", "within 1-65535"]),
+    ([{"start": 0, "count": 1}], ["ranges[0]: ", "within 1-65535 (this range is 0-0)"]),
+    ([{"start": 65535, "count": 5}], ["ranges[0]: ", "within 1-65535 (this range is 65535-65539)"]),
+    ([{"start": 70000, "end": 70010}], ["ranges[0]: ", "70000", "within 1-65535"]),
+    ([{"start": -5, "end": 10}], ["ranges[0]: ", "-5", "within 1-65535"]),
     ([{"start": 5022, "count": 0}], ["ranges[0].count=0", "at least 1 port"]),
-    ([{"start": 5022}], ["ranges[0]=", "exactly one of count and end"]),
-    ([{"start": 5022, "count": 1}, {"start": 5022, "count": 1}], ["ranges=", "must not overlap"]),
+    ([{"start": 5022}], ["ranges[0]: ", "exactly one of count (the number of ports) and end"]),
+    ([{"start": 5022, "count": 1}, {"start": 5022, "count": 1}], ["ranges: ", "must not overlap"]),
 ])
 def test_bad_ranges_fail_before_any_remote_call(ranges, fragments):
     host = FakeHost()
@@ -75,14 +75,25 @@ def test_bad_options_fail_before_any_remote_call(args, fragment):
     assert fragment in str(caught.value) and host.executions == []
 
 
-def test_a_port_in_use_fails_with_the_host_text_and_the_busy_port():
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_port_in_use_in_any_table_refuses_the_task_before_any_write(check_mode):
+    # A service listening on IPv6 only: the IPv4 add would go through and the IPv6 one fail (half applied). The read
+    # already knows the port is in use, so the task refuses at once, in check mode too.
     host = FakeHost(connections=[("TCP", "[::]:5022", "[::]:0", "LISTENING", "2288")])
+    result, connection = run_action(NAME, SQL, host, check_mode=check_mode)
+    assert len(connection.command_lines) == 1 and host.writes == []
+    assert result["failed"] is True and result["changed"] is False
+    assert "ports to exclude are in use on the host (ipv6_tcp: 5022)" in result["msg"] and result["msg"].endswith("Nothing was changed.")
+
+
+def test_a_port_the_host_still_refuses_fails_with_the_host_text():
+    # In use by the time of the write (not at the read): the host's refusal, and exactly what changed.
+    host = FakeHost(refusals=[(ADD.format("ipv6"), 1, samples.PORT_IN_USE)])
     result, connection = run_action(NAME, SQL, host)
     assert len(connection.command_lines) == 2
     assert result["failed"] is True and result["changed"] is True  # the IPv4 add went through
     assert f"changed: '{ADD.format('ipv4')}'" in result["msg"]
     assert f"refused: '{ADD.format('ipv6')}' exited 1: The process cannot access the file" in result["msg"]
-    assert "ipv6_tcp: 5022" in result["msg"]
     assert result["after"] == {"ipv4_tcp": [SQL_ROW], "ipv6_tcp": []}
 
 

@@ -44,8 +44,8 @@ def test_apply_then_idempotent():
 @pytest.mark.parametrize("args, fragments", [
     ({"max_user_port": 4999}, ["max_user_port=4999", "valid values are 5000-65534"]),
     ({"max_user_port": 65535}, ["max_user_port=65535", "valid values are 5000-65534"]),
-    ({"max_user_port": "many"}, ["max_user_port='many'", "expected an integer", "5000-65534"]),
-    ({"max_user_port": True}, ["max_user_port=True", "got a boolean", "5000-65534"]),
+    ({"max_user_port": "many"}, ['max_user_port="many"', "expected an integer", "5000-65534"]),
+    ({"max_user_port": True}, ["max_user_port=true", "got a boolean", "5000-65534"]),
     ({"tcp_timed_wait_delay": 301}, ["tcp_timed_wait_delay=301", "valid values are 2-300"]),
     ({"tcp_timed_wait_delay": -30}, ["tcp_timed_wait_delay=-30", "valid values are 2-300"]),
     ({}, ["give at least one of them"]),
@@ -84,8 +84,15 @@ def test_max_user_port_found_on_the_host_is_a_warning_with_the_boot_range():
     assert result["max_user_port_effect"]["pending"] is True
 
 
-def test_not_elevated_fails_with_the_host_text_and_nothing_changed():
+def test_not_elevated_is_refused_in_one_sentence_before_any_write():
     host = FakeHost(elevated=False)
+    result, connection = run_action(NAME, {"max_user_port": 60000, "tcp_timed_wait_delay": 30}, host)
+    assert result["failed"] is True and result["changed"] is False and host.writes == [] and len(connection.command_lines) == 1
+    assert "does not run elevated" in result["msg"] and "Access is denied" not in result["msg"]
+
+
+def test_a_refused_registry_write_fails_with_the_host_text_and_nothing_changed():
+    host = FakeHost(refusals=[("reg add", 1, samples.REG_ACCESS_DENIED)])
     result, _connection = run_action(NAME, {"max_user_port": 60000}, host)
     assert result["failed"] is True and result["changed"] is False
     assert f"refused: 'reg add {REG_KEY} /v MaxUserPort /t REG_DWORD /d 60000 /f' exited 1: ERROR: Access is denied." in result["msg"]

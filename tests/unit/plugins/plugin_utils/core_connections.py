@@ -41,7 +41,8 @@ def connection(transport: str, model: HostModel) -> tuple[t.Any, Wire]:
     """The core's ``transport`` connection plugin wired to ``model``; returns it and the record of what it sent."""
     play_context = PlayContext()
     play_context.shell = "powershell"
-    conn = connection_loader.get(transport.split("-")[0], play_context)
+    plugin_name = transport.split("-")[0]  # ssh-cmd: the ssh plugin, with cmd.exe as sshd's default shell
+    conn = connection_loader.get(plugin_name, play_context)
     wire = Wire()
     conn._connected = True  # pylint: disable=protected-access
     conn._connect = lambda: conn  # pylint: disable=protected-access

@@ -80,9 +80,15 @@ class FakeHost:
     ranges: dict[tuple[str, str], tuple[int, int]] = dataclasses.field(default_factory=lambda: {c: (49152, 16384) for c in ALL_COMBOS})
     # (start, end, administered) per (ip_version, protocol); kept sorted by start, like netsh prints them.
     exclusions: dict[tuple[str, str], list[tuple[int, int, bool]]] = dataclasses.field(default_factory=lambda: {c: [] for c in ALL_COMBOS})
-    registry: dict[str, int] = dataclasses.field(default_factory=dict)
+    # A REG_DWORD as an int; another type as (type, data as reg prints it), e.g. ("REG_SZ", "65534").
+    registry: dict[str, int | tuple[str, str]] = dataclasses.field(default_factory=dict)
+    # Ranges of the persistent store that differ from the active one (the rest are the same in both stores).
+    persistent_ranges: dict[tuple[str, str], tuple[int, int]] = dataclasses.field(default_factory=dict)
+    # Administered exclusions added with store=active: in force until the next boot, not in the persistent store.
+    active_only: set[tuple[tuple[str, str], int, int]] = dataclasses.field(default_factory=set)
     connections: list[tuple[str, str, str, str, str]] = dataclasses.field(default_factory=list)
     elevated: bool = True
+    netstat_q: str = "yes"  # "yes", or a netstat without -q answering its usage text with exit code 1 ("usage-rc1") or 0
     winnat_running: bool = True
     dynamic_locale: str = "en-US"
     exclusion_locale: str = "en-US"
@@ -126,8 +132,14 @@ class FakeHost:
         if program == "reg":
             return self._reg(argv[1:])
         if program == "netstat":
-            assert argv[1:] == ["-ano"], line
+            assert argv[1:] in (["-ano"], ["-anoq"]), line
+            if argv[1] == "-anoq" and self.netstat_q != "yes":
+                # A netstat without -q prints its usage text; the exit code of an unknown switch is not documented.
+                return (1 if self.netstat_q == "usage-rc1" else 0), samples.NETSTAT_USAGE
             return 0, samples.netstat_text(self.connections)
+        if program == "whoami":
+            assert argv[1:] == ["/groups", "/fo", "csv", "/nh"], line
+            return 0, samples.whoami_groups_text(self.elevated)
         if program == "net":
             assert argv[2:] == ["winnat"] and argv[1] in ("stop", "start"), line
             return self._winnat(argv[1])
@@ -145,15 +157,19 @@ class FakeHost:
             return 1, f"The following command was not found: {' '.join(args)}.\r\n"
         ip_version, verb, noun, rest = args[1], args[2], args[3], args[4:]
         if noun == "dynamicport" and verb == "show":
-            assert len(rest) == 1, rest
-            start, count = self.ranges[(ip_version, rest[0])]
+            assert len(rest) == 1 or rest[1:] == ["store=persistent"], rest
+            combo = (ip_version, rest[0])
+            start, count = self.persistent_ranges.get(combo, self.ranges[combo]) if len(rest) == 2 else self.ranges[combo]
             return 0, samples.dynamic_port_text(rest[0], start, count, self.dynamic_locale)
         if noun == "dynamicport" and verb == "set":
             return self._set_range(ip_version, rest[0], _options(rest[1:]), " ".join(args))
         if noun == "excludedportrange" and verb == "show":
             opts = _options(rest)
-            assert list(opts) == ["protocol"], rest
-            rows = self.exclusions[(ip_version, opts["protocol"])]
+            assert list(opts) in (["protocol"], ["protocol", "store"]) and opts.get("store", "persistent") == "persistent", rest
+            combo = (ip_version, opts["protocol"])
+            rows = self.exclusions[combo]
+            if "store" in opts:  # the persistent store holds the administered rows added with store=persistent [INF]
+                rows = [r for r in rows if r[2] and (combo, r[0], r[1]) not in self.active_only]
             return 0, samples.exclusion_table_text(opts["protocol"], rows, self.exclusion_locale)
         if noun == "excludedportrange" and verb in ("add", "delete"):
             opts = _options(rest)
@@ -163,7 +179,7 @@ class FakeHost:
             if not self.elevated:
                 return 1, samples.NETSH_ELEVATION
             if verb == "add":
-                return self._add_exclusion(combo, start, start + count - 1, " ".join(args))
+                return self._add_exclusion(combo, start, start + count - 1, " ".join(args), opts["store"])
             return self._delete_exclusion(combo, start, start + count - 1, " ".join(args))
         raise AssertionError(f"the fake host does not know netsh {' '.join(args)}")
 
@@ -176,10 +192,17 @@ class FakeHost:
             return 1, samples.NETSH_BAD_PARAMETER
 
         def apply() -> None:
-            self.ranges[(ip_version, protocol)] = (start, count)
+            combo = (ip_version, protocol)
+            if opts["store"] == "active":  # the persistent store keeps what it had
+                self.persistent_ranges.setdefault(combo, self.ranges[combo])
+            else:
+                self.persistent_ranges.pop(combo, None)
+            self.ranges[combo] = (start, count)
+            if self.persistent_ranges.get(combo) == (start, count):
+                del self.persistent_ranges[combo]
         return self._write("netsh " + line, apply, samples.OK)
 
-    def _add_exclusion(self, combo: tuple[str, str], start: int, end: int, line: str) -> Answer:
+    def _add_exclusion(self, combo: tuple[str, str], start: int, end: int, line: str, store: str) -> Answer:  # pylint: disable=too-many-arguments
         rows = self.exclusions[combo]
         in_use = [port for port in self._local_ports(combo) if start <= port <= end]
         held = [row for row in rows if row[0] <= end and start <= row[1]]
@@ -189,6 +212,8 @@ class FakeHost:
         def apply() -> None:
             rows.append((start, end, True))
             rows.sort()
+            if store == "active":
+                self.active_only.add((combo, start, end))
         return self._write("netsh " + line, apply, samples.OK)
 
     def _delete_exclusion(self, combo: tuple[str, str], start: int, end: int, line: str) -> Answer:
@@ -197,7 +222,10 @@ class FakeHost:
             return 1, samples.ACCESS_DENIED
         if (start, end, True) not in rows:
             return 1, samples.ELEMENT_NOT_FOUND
-        return self._write("netsh " + line, lambda: rows.remove((start, end, True)), samples.OK)
+        def apply() -> None:
+            rows.remove((start, end, True))
+            self.active_only.discard((combo, start, end))
+        return self._write("netsh " + line, apply, samples.OK)
 
     def _local_ports(self, combo: tuple[str, str]) -> list[int]:
         ports = []
@@ -230,13 +258,21 @@ class FakeHost:
         text = f"The Windows NAT Driver service was {verb} successfully.\r\n\r\n"  # [INF]
         return self._write(f"net {action} winnat", stop if action == "stop" else start, text)
 
+    def _reg_row(self, name: str) -> tuple[str, str, str]:
+        value = self.registry[name]
+        return (name, "REG_DWORD", hex(value)) if isinstance(value, int) else (name, value[0], value[1])
+
     def _reg(self, args: list[str]) -> Answer:
         if args == ["query", OS_VERSION_KEY, "/v", "CurrentBuildNumber"]:
             return 0, samples.os_build_text(self.os_build)
         if args == ["query", TCPIP_KEY]:
             values = [("NV Hostname", "REG_SZ", "WEB01"), ("Hostname", "REG_SZ", "WEB01"), ("EnableICMPRedirect", "REG_DWORD", "0x1")]
-            values += [(name, "REG_DWORD", hex(value)) for name, value in sorted(self.registry.items())]
+            values += [self._reg_row(name) for name in sorted(self.registry)]
             return 0, samples.reg_query_text(samples.TCPIP_KEY_LONG, values, ("Adapters", "Interfaces", "Winsock"))
+        if args[:3] == ["query", TCPIP_KEY, "/v"] and len(args) == 4:
+            if args[3] not in self.registry:
+                return 1, samples.REG_NOT_FOUND
+            return 0, samples.reg_query_text(samples.TCPIP_KEY_LONG, [self._reg_row(args[3])])
         assert args[1] == TCPIP_KEY and args[2] == "/v" and args[-1] == "/f", args
         name = args[3]
         if not self.elevated:
@@ -285,7 +321,8 @@ class FakeConnection:
 
 
 def run_action(name: str, args: dict[str, t.Any], host: FakeHost | None, check_mode: bool = False, diff: bool = False,  # pylint: disable=too-many-arguments
-               error: Exception | None = None, async_val: int = 0, connection: t.Any = None) -> tuple[dict[str, t.Any], t.Any]:
+               error: Exception | None = None, async_val: int = 0, connection: t.Any = None,
+               task_vars: dict[str, t.Any] | None = None) -> tuple[dict[str, t.Any], t.Any]:
     """Run portscale.tcpip.<name>'s action plugin with a real Task, PlayContext, loader and templar.
 
     Returns the result and the connection (its ``command_lines`` are the command executions that reached it). The
@@ -303,4 +340,4 @@ def run_action(name: str, args: dict[str, t.Any], host: FakeHost | None, check_m
     module = importlib.import_module(f"ansible_collections.portscale.tcpip.plugins.action.{name}")
     plugin = module.ActionModule(task, connection, PlayContext(), loader, Templar(loader=loader), plugin_loader)
     plugin._load_name = task.action  # pylint: disable=protected-access  # the plugin loader sets it (2.16 has no default)
-    return plugin.run(task_vars={}), connection
+    return plugin.run(task_vars=dict(task_vars or {})), connection

@@ -100,6 +100,12 @@ NETSTAT_ROWS = [
     ("TCP", "[::]:135", "[::]:0", "LISTENING", "1044"),
     ("UDP", "0.0.0.0:5353", "*:*", "", "3204"),
 ]
+# What a netstat that does not know a switch prints instead of the table (its usage text starts like this) [INF].
+NETSTAT_USAGE = ("\r\nDisplays protocol statistics and current TCP/IP network connections.\r\n\r\n"
+                 "NETSTAT [-a] [-b] [-e] [-f] [-n] [-o] [-p proto] [-r] [-s] [-t] [interval]\r\n\r\n"
+                 "  -a            Displays all connections and listening ports.\r\n"
+                 "  -n            Displays addresses and port numbers in numerical form.\r\n"
+                 "  -o            Displays the owning process ID associated with each connection.\r\n")
 NETSTAT_ROW_FORMAT = "  %-5s  %-22s %-22s %-15s %s"
 
 # Windows builds (CurrentBuildNumber) the tests use.
@@ -169,3 +175,15 @@ def netstat_text(rows: list[tuple[str, str, str, str, str]]) -> str:
     """``netstat -ano`` (§6.1): title, header and one printf-formatted line per row."""
     header = NETSTAT_ROW_FORMAT % ("Proto", "Local Address", "Foreign Address", "State", "PID")
     return "\r\nActive Connections\r\n\r\n" + header + "\r\n" + "".join((NETSTAT_ROW_FORMAT % row) + "\r\n" for row in rows)
+
+
+def whoami_groups_text(elevated: bool) -> str:
+    """``whoami /groups /fo csv /nh`` of a local administrator over WinRM: the full token (High Mandatory Level) or the
+    UAC-filtered one (Medium). The SIDs are documented (Microsoft, Well-known SIDs); names and attributes [INF]."""
+    level = '"Mandatory Label\\High Mandatory Level","Label","S-1-16-12288",""' if elevated else \
+        '"Mandatory Label\\Medium Mandatory Level","Label","S-1-16-8192",""'
+    admins = "Mandatory group, Enabled by default, Enabled group, Group owner" if elevated else "Group used for deny only"
+    return ('"Everyone","Well-known group","S-1-1-0","Mandatory group, Enabled by default, Enabled group"\r\n'
+            f'"BUILTIN\\Administrators","Alias","S-1-5-32-544","{admins}"\r\n'
+            '"BUILTIN\\Users","Alias","S-1-5-32-545","Mandatory group, Enabled by default, Enabled group"\r\n'
+            f"{level}\r\n")

@@ -14,7 +14,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils import commands, d
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, Plan, WriteOutcomeUnknown, converge, state_delta
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import RemoteError, TransportError
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import SnapshotRequest
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange, TcpipValueError
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
 
@@ -89,7 +89,7 @@ def test_a_refused_write_says_what_changed_what_was_refused_and_the_host_text():
 
 
 def test_when_every_write_is_refused_nothing_changed():
-    host = FakeHost(elevated=False)
+    host = FakeHost(refusals=[("set dynamicport", 1, samples.NETSH_ELEVATION)])
     with pytest.raises(ConvergeFailed) as caught:
         converge_range(host, **wide(ip_versions=["ipv4"], protocols=["tcp"]))
     assert "changed: nothing" in str(caught.value)
@@ -98,8 +98,17 @@ def test_when_every_write_is_refused_nothing_changed():
     assert host.writes == []
 
 
-def test_refusal_hint_is_added_to_the_message():
+def test_not_elevated_is_refused_before_any_write_and_only_warned_in_check_mode():
     host = FakeHost(elevated=False)
+    with pytest.raises(TcpipValueError, match="does not run elevated"):
+        converge_range(host, **wide())
+    assert len(host.executions) == 1 and host.writes == []
+    result = converge_range(host, check_mode=True, **wide())
+    assert result["changed"] is True and any("does not run elevated" in w for w in result["warnings"])
+
+
+def test_refusal_hint_is_added_to_the_message():
+    host = FakeHost(refusals=[("reg add", 1, samples.REG_ACCESS_DENIED)])
 
     def planner(_snap):
         return Plan(before={}, after={}, commands=[commands.set_tcpip_dword("MaxUserPort", 5000)], refusal_hint="Run as an administrator.")
@@ -119,22 +128,70 @@ def test_a_write_the_host_claims_but_does_not_apply_fails_verification():
     assert caught.value.result["after"] == {"ipv4_tcp": {"start": 49152, "count": 16384, "end": 65535}}
 
 
-def test_a_host_that_stops_mid_batch_reports_the_writes_that_did_run():
+def test_a_host_that_stops_mid_batch_reports_what_a_fresh_read_shows():
     host = FakeHost(crash=(2, 1))  # the write batch dies after its first command
     with pytest.raises(ConvergeFailed) as caught:
         converge_range(host, **wide(ip_versions=["ipv4"]))
     message = str(caught.value)
     assert "the host's output ends after 1 of" in message and "with exit code 1" in message
     assert f"The writes that did run: changed: '{SET_IPV4_TCP}'" in message
-    assert "Read the host again before retrying." in message
-    assert caught.value.result["after"] is None
+    assert "A fresh read shows these changed: ipv4_tcp; still different from what was asked: ipv4_udp" in message
+    # changed comes from the re-read (a third execution), not from the plan.
+    assert len(host.executions) == 3 and caught.value.result["changed"] is True
+    assert caught.value.result["applied"] == ["ipv4_tcp"] and caught.value.result["not_applied"] == ["ipv4_udp"]
 
 
-def test_a_host_that_stops_before_any_write_says_none_ran():
+def test_a_batch_cut_before_any_write_is_not_reported_as_changed():
     host = FakeHost(crash=(2, 0))
-    with pytest.raises(ConvergeFailed, match="The writes that did run: none"):
+    with pytest.raises(ConvergeFailed) as caught:
         converge_range(host, **wide(ip_versions=["ipv4"]))
+    assert caught.value.result["changed"] is False and caught.value.result["applied"] == []
     assert host.writes == []
+
+
+def test_powershell_errors_after_the_writes_are_judged_by_a_fresh_read():
+    host = FakeHost(stderr=(2, "Out-Default : The pipeline has been stopped.\r\n"))
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, **wide(ip_versions=["ipv4"]))
+    assert "PowerShell reported errors while running the batch" in str(caught.value)
+    assert caught.value.result["changed"] is True and caught.value.result["not_applied"] == []
+
+
+def test_a_task_timeout_during_the_write_batch_reports_every_write_as_possibly_applied():
+    class TaskTimeoutError(BaseException):  # ansible-core's name; a BaseException before 2.19
+        pass
+
+    host = FakeHost()
+
+    def execute(script):
+        if len(host.executions) == 1:
+            host.execute(script)  # the writes land, then the alarm fires
+            raise TaskTimeoutError("timed out")
+        return host.execute(script)
+    request = dynamic_range.request_from_args({**DEFAULT_ARGS, **wide(ip_versions=["ipv4"])})
+    with pytest.raises(ConvergeFailed) as caught:
+        converge(execute, request.snapshot_request(), lambda snap: dynamic_range.plan(request, snap),
+                 lambda snap: dynamic_range.observe(request, snap), False)
+    assert len(host.writes) == 2 and caught.value.result["changed"] is True
+    assert caught.value.result["may_have_applied"] == [SET_IPV4_TCP, SET_IPV4_TCP.replace(" tcp ", " udp ")]
+    assert "timeout ran out" in str(caught.value)
+
+
+def test_other_base_exceptions_are_not_swallowed():
+    def execute(_script):
+        raise KeyboardInterrupt()
+    host = FakeHost()
+    request = dynamic_range.request_from_args({**DEFAULT_ARGS, **wide(ip_versions=["ipv4"])})
+    plan_request = request.snapshot_request()
+    first = [True]
+
+    def execute_once(script):
+        if first[0]:
+            first[0] = False
+            return host.execute(script)
+        return execute(script)
+    with pytest.raises(KeyboardInterrupt):
+        converge(execute_once, plan_request, lambda snap: dynamic_range.plan(request, snap), lambda snap: dynamic_range.observe(request, snap), False)
 
 
 def test_powershell_errors_during_the_write_batch_list_the_writes():
@@ -158,7 +215,7 @@ def test_missing_markers_in_the_read_say_how_far_the_output_got():
     host = FakeHost(crash=(1, 3))
     with pytest.raises(RemoteError) as caught:
         converge_range(host, **wide())
-    assert "the host's output ends after 3 of 11 commands (the last complete: 'netsh int ipv4 show dynamicport tcp')" in str(caught.value)
+    assert "the host's output ends after 3 of 22 commands (the last complete: 'reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters')" in str(caught.value)
     assert host.writes == []
 
 

@@ -27,33 +27,34 @@ def snapshot(ranges=None, connections=None, registry=None, exclusions=None, buil
 
 
 @pytest.mark.parametrize("args, option, value, expectation", [
-    ({"start": 1024, "count": 1000}, "start", "1024", "between 1025 and 65535"),
-    ({"start": 0, "count": 1000}, "start", "0", "between 1025 and 65535"),
-    ({"start": -5, "count": 1000}, "start", "-5", "between 1025 and 65535"),
-    ({"start": 70000, "count": 255}, "start", "70000", "between 1025 and 65535"),
-    ({"start": 10000, "count": 254}, "count", "254", "at least 255 ports"),
-    ({"start": 10000, "count": -1}, "count", "-1", "at least 255 ports"),
-    ({"start": 10000, "count": 55537}, "count", "55537", "at most 65536"),
-    ({"start": 65281, "count": 256}, "count", "256", "at most 65536"),
-    ({"start": 10000, "end": 9999}, "end", "9999", "must not be below start (10000)"),
-    ({"start": 10000, "end": 10253}, "end", "10253", "at least 255 ports (got 254)"),
-    ({"start": 10000, "end": 65536}, "end", "65536", "past 65535"),
-    ({"start": 10000, "count": 1000, "end": 10999}, "count/end", "(1000, 10999)", "exactly one of count and end"),
-    ({"start": 10000}, "count/end", "(None, None)", "exactly one of count and end"),
-    ({"count": 1000}, "start", "None", "needs start"),
-    ({"start": "ten thousand", "count": 1000}, "start", "'ten thousand'", "between 1025 and 65535"),
-    ({"start": 10000, "count": "0x400"}, "count", "'0x400'", "at least 255"),
-    ({"start": True, "count": 1000}, "start", "True", "between 1025 and 65535"),
-    ({"start": 10000, "count": False}, "count", "False", "at least 255"),
-    ({"state": "default", "start": 10000}, "start", "10000", "state=default restores 49152/16384"),
-    ({"start": 10000, "count": 1000, "protocols": []}, "ip_versions/protocols", "", "name at least one of each"),
+    ({"start": 1024, "count": 1000}, "start", "=1024", "between 1025 and 65535"),
+    ({"start": 0, "count": 1000}, "start", "=0", "between 1025 and 65535"),
+    ({"start": -5, "count": 1000}, "start", "=-5", "between 1025 and 65535"),
+    ({"start": 70000, "count": 255}, "start", "=70000", "between 1025 and 65535"),
+    ({"start": 10000, "count": 254}, "count", "=254", "at least 255 ports"),
+    ({"start": 10000, "count": -1}, "count", "=-1", "at least 255 ports"),
+    ({"start": 10000, "count": 55537}, "count", "=55537", "at most 65536"),
+    ({"start": 65281, "count": 256}, "count", "=256", "at most 65536"),
+    ({"start": 10000, "end": 9999}, "end", "=9999", "must not be below start (10000)"),
+    ({"start": 10000, "end": 10253}, "end", "=10253", "at least 255 ports (got 254)"),
+    ({"start": 10000, "end": 65536}, "end", "=65536", "past 65535"),
+    ({"start": 10000, "count": 1000, "end": 10999}, "count/end", ":", "exactly one of count (the number of ports) and end (the last port); both"),
+    ({"start": 10000}, "count/end", ":", "exactly one of count (the number of ports) and end (the last port); neither"),
+    ({"count": 1000}, "start", " is missing", "needs start"),
+    ({"start": "ten thousand", "count": 1000}, "start", '="ten thousand"', "between 1025 and 65535"),
+    ({"start": 10000, "count": "0x400"}, "count", '="0x400"', "at least 255"),
+    ({"start": True, "count": 1000}, "start", "=true", "between 1025 and 65535"),
+    ({"start": 10000, "count": False}, "count", "=false", "at least 255"),
+    ({"state": "default", "start": 10000}, "start", "=10000", "state=default restores 49152/16384"),
+    ({"start": 10000, "count": 1000, "protocols": []}, "ip_versions/protocols", ":", "name at least one of each"),
 ])
 def test_bad_input_names_the_option_the_value_and_the_valid_range(args, option, value, expectation):
     with pytest.raises(TcpipValueError) as caught:
         request(**args)
     message = str(caught.value)
     assert caught.value.option == option
-    assert message.startswith(f"{option}={value}")
+    # The value as the user wrote it (JSON), never a Python repr such as None, True or a tuple.
+    assert message.startswith(f"{option}{value}") and "None" not in message and "True" not in message
     assert expectation in message
 
 
@@ -143,7 +144,7 @@ def test_listeners_the_new_range_would_swallow_are_reported_and_warned():
 def test_listener_guard_fail_refuses_before_any_write():
     with pytest.raises(TcpipValueError) as caught:
         dynamic_range.plan(request(start=10000, end=65535, listener_guard="fail"), snapshot(connections=tuple(LISTENERS)))
-    assert caught.value.option == "listener_guard" and "ipv4_tcp: 15000" in str(caught.value)
+    assert caught.value.option == "listener_guard=fail" and "ipv4_tcp: 15000" in str(caught.value)
 
 
 def test_listeners_on_unchanged_ranges_are_not_reported():

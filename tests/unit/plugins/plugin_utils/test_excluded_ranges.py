@@ -36,29 +36,32 @@ def run(host, check_mode=False, **args):
 
 
 @pytest.mark.parametrize("ranges, option, value, expectation", [
-    ([{"start": 0, "count": 1}], "ranges[0]", "{'start': 0, 'count': 1}", "within 1-65535"),
-    ([{"start": 65535, "count": 2}], "ranges[0]", "{'start': 65535, 'count': 2}", "within 1-65535"),
-    ([{"start": 70000, "end": 70001}], "ranges[0]", "{'start': 70000, 'end': 70001}", "within 1-65535"),
-    ([{"start": -1, "end": 5}], "ranges[0]", "{'start': -1, 'end': 5}", "within 1-65535"),
+    ([{"start": 0, "count": 1}], "ranges[0]", None, "within 1-65535 (this range is 0-0)"),
+    ([{"start": 65535, "count": 2}], "ranges[0]", None, "within 1-65535 (this range is 65535-65536)"),
+    ([{"start": 70000, "end": 70001}], "ranges[0]", None, "within 1-65535 (this range is 70000-70001)"),
+    ([{"start": -1, "end": 5}], "ranges[0]", None, "within 1-65535 (this range is -1-5)"),
     ([{"start": 5022, "count": 0}], "ranges[0].count", "0", "at least 1 port"),
     ([{"start": 5022, "end": 5000}], "ranges[0].end", "5000", "must not be below start (5022)"),
-    ([{"start": 5022}], "ranges[0]", "{'start': 5022}", "exactly one of count and end"),
-    ([{"start": 5022, "count": 1, "end": 5022}], "ranges[0]", "{'start': 5022, 'count': 1, 'end': 5022}", "exactly one of count and end"),
-    ([{"start": "port", "count": 1}], "ranges[0].start", "'port'", "ports 1-65535"),
-    ([{"start": True, "count": 1}], "ranges[0].start", "True", "ports 1-65535"),
-    ([{"start": 5022, "count": 1}, {"start": 5000, "end": 5022}], "ranges", "['5022-5022 (1 ports)', '5000-5022 (23 ports)']",
-     "must not overlap"),
+    ([{"start": 5022}], "ranges[0]", None, "exactly one of count (the number of ports) and end (the last port); neither was given"),
+    ([{"start": 5022, "count": 1, "end": 5022}], "ranges[0]", None, "exactly one of count (the number of ports) and end (the last port); both"),
+    ([{"count": 1}], "ranges[0].start is missing", None, "each range needs start"),
+    ([{"start": "port", "count": 1}], "ranges[0].start", '"port"', "ports 1-65535"),
+    ([{"start": True, "count": 1}], "ranges[0].start", "true", "ports 1-65535"),
+    ([{"start": 5022, "count": 1}, {"start": 5000, "end": 5022}], "ranges", None,
+     "5022-5022 (1 ports) and 5000-5022 (23 ports) overlap; listed ranges must not overlap"),
     ([], "ranges", "[]", "purge=true"),
 ])
 def test_bad_ranges_name_the_item_the_value_and_the_valid_range(ranges, option, value, expectation):
     with pytest.raises(TcpipValueError) as caught:
         request(ranges=ranges)
-    assert str(caught.value).startswith(f"{option}={value} is not valid")
+    message = str(caught.value)
+    assert message.startswith(f"{option}={value} is not valid" if value is not None else option)
+    assert "None" not in message and "{'" not in message  # never a Python value
     assert expectation in str(caught.value)
 
 
 def test_purge_with_state_absent_is_refused():
-    with pytest.raises(TcpipValueError, match="purge=True is not valid: purge only applies to state=present"):
+    with pytest.raises(TcpipValueError, match="purge=true is not valid: purge only applies to state=present"):
         request(ranges=[{"start": 5022, "count": 1}], state="absent", purge=True)
 
 
@@ -131,12 +134,14 @@ def test_adding_over_a_winnat_block_needs_winnat_restart():
     assert [str(c) for c in plan.commands] == ["net stop winnat", ADD.format(56700, 10), "net start winnat"]
 
 
-def test_ports_in_use_are_reported_and_explain_a_refusal():
+def test_ports_in_use_refuse_the_whole_task_when_planning():
     rows = [("TCP", "0.0.0.0:5022", "0.0.0.0:0", "LISTENING", "4"), ("TCP", "[::]:5022", "[::]:0", "LISTENING", "4")]
     connections = tuple(parse_netstat(samples.netstat_text(rows)))
-    plan = excluded_ranges.plan(request(ranges=[{"start": 5022, "count": 1}]), snapshot(connections=connections))
-    assert plan.extra["ports_in_use"] == {"ipv4_tcp": [5022]}
-    assert "Ports in use in the requested ranges when the task started: ipv4_tcp: 5022." in plan.refusal_hint
+    with pytest.raises(TcpipValueError, match=r"ports to exclude are in use on the host \(ipv4_tcp: 5022\)"):
+        excluded_ranges.plan(request(ranges=[{"start": 5022, "count": 1}]), snapshot(connections=connections))
+    # Already excluded where the port is in use: nothing to add there, so nothing to refuse.
+    plan = excluded_ranges.plan(request(ranges=[{"start": 5022, "count": 1}], state="absent"), snapshot(connections=connections))
+    assert plan.commands == [] and plan.extra["ports_in_use"] == {}
 
 
 def test_legacy_host_is_refused():
@@ -158,14 +163,21 @@ def test_add_then_idempotent_on_localized_hosts(locale):
     assert second["changed"] is False and len(host.executions) == 3
 
 
-def test_a_port_in_use_is_refused_by_the_host_and_the_message_says_why():
+def test_a_port_in_use_is_refused_after_one_read_and_no_write():
     host = FakeHost(connections=[("TCP", "0.0.0.0:5022", "0.0.0.0:0", "LISTENING", "2288")])
-    with pytest.raises(ConvergeFailed) as caught:
+    with pytest.raises(TcpipValueError, match="ipv4_tcp: 5022"):
         run(host, ranges=[{"start": 5022, "count": 1}])
+    assert len(host.executions) == 1 and host.writes == []
+
+
+def test_a_port_the_host_still_refuses_says_why():
+    host = FakeHost(refusals=[("startport=5022", 1, samples.PORT_IN_USE)])
+    with pytest.raises(ConvergeFailed) as caught:
+        run(host, ranges=[{"start": 5022, "count": 1}], ip_versions=["ipv4"])
     message = str(caught.value)
     assert "changed: nothing" in message
     assert f"refused: '{ADD.format(5022, 1)}' exited 1: The process cannot access the file because it is being used by another process." in message
-    assert "Ports in use in the requested ranges when the task started: ipv4_tcp: 5022." in message
+    assert "Windows refuses to exclude a port that is in use" in message
     assert caught.value.result["changed"] is False and host.writes == []
 
 

@@ -117,7 +117,7 @@ def test_allow_exhaustion_lifts_the_share_cap_only():
 
 
 def test_a_host_without_a_dynamic_range_needs_allow_exhaustion():
-    with pytest.raises(TcpipValueError, match="allow_exhaustion"):
+    with pytest.raises(TcpipValueError, match="set allow_exhaustion: true"):
         probe.plan_probe(request(), None, 3790)
     assert probe.plan_probe(request(allow_exhaustion=True), None, 3790).count == 1000
 
@@ -131,7 +131,7 @@ def test_params_follow_the_contract():
 
 def test_output_with_one_marker_line_is_parsed():
     line = probe.RESULT_MARKER + json.dumps(outcome()) + "\r\n"
-    assert probe.parse_probe_output(0, line, "")["opened"] == 10
+    assert probe.parse_probe_output(0, line, "", 10)["opened"] == 10
 
 
 @pytest.mark.parametrize("rc, stdout, stderr, text", [
@@ -144,8 +144,39 @@ def test_output_with_one_marker_line_is_parsed():
 ])
 def test_output_outside_the_contract_is_an_error(rc, stdout, stderr, text):
     with pytest.raises(RemoteError, match=text) as caught:
-        probe.parse_probe_output(rc, stdout, stderr)
+        probe.parse_probe_output(rc, stdout, stderr, 10)
     assert caught.value.rc == rc and caught.value.stderr == stderr
+
+
+@pytest.mark.parametrize("changes, text", [
+    ({"opened": "10"}, "must be integers"),
+    ({"opened": True}, "must be integers"),
+    ({"opened": 11, "closed": 11}, "do not fit the request of 10"),
+    ({"requested": 9}, "do not fit the request of 10"),
+    ({"opened": -1}, "do not fit"),
+    ({"first_failure_index": 3, "error": {"code": 10055, "name": "NoBufferSpaceAvailable", "message": "x"}}, "first_failure_index must"),
+    ({"opened": 3, "closed": 3, "first_failure_index": 3, "error": {"code": "10055", "name": "x", "message": "x"}}, "error.code"),
+    ({"opened": 3, "closed": 3, "first_failure_index": 3, "error": {"code": 10055}}, "error must be null or an object"),
+    ({"opened": 3, "closed": 3, "first_failure_index": 3, "error": "10055"}, "error must be null or an object"),
+    ({"opened": 3, "closed": 3, "first_failure_index": 3}, "both null or both set"),
+    ({"elapsed_ms": "fast"}, "elapsed_ms"),
+    ({"timed_out": "no"}, "timed_out"),
+    ({"local_port_min": 70000}, "local_port_min"),
+    ({"listener_port": None}, "listener_port"),
+    ({"addresses_used": "127.0.0.1"}, "addresses_used"),
+    ({"opened_per_address": {"127.0.0.1": "10"}}, "opened_per_address"),
+], ids=lambda value: str(value)[:40])
+def test_a_result_line_of_the_wrong_types_or_bounds_fails_clearly(changes, text):
+    line = probe.RESULT_MARKER + json.dumps(outcome(**changes)) + "\r\n"
+    with pytest.raises(RemoteError, match=text):
+        probe.parse_probe_output(0, line, "", 10)
+
+
+def test_max_free_share_leaves_the_host_a_tenth():
+    assert probe.request_from_args({**DEFAULTS, "max_free_share": 90}).max_free_share == 90
+    for share in (0, 91, 100):
+        with pytest.raises(TcpipValueError, match="a percentage from 1 to 90"):
+            probe.request_from_args({**DEFAULTS, "max_free_share": share})
 
 
 def plan_for(req, free=2358):

@@ -11,6 +11,7 @@ import copy
 import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import probe, probe_script
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import TcpipValueError
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
@@ -73,7 +74,7 @@ def test_with_the_default_share_cap_the_loaded_host_fails_before_opening_anythin
 def test_the_share_cap_is_never_exceeded():
     model = busy()
     free = len(model.free_ports(4, "tcp"))
-    for share in (1, 10, 50, 100):
+    for share in (1, 10, 50, 90):
         result, _host = run(model, count=200000, max_free_share=share)
         assert result["count"] == max(0, free * share // 100 - 1)
         assert result["opened"] <= result["count"]
@@ -130,7 +131,8 @@ def test_ipv6_probe_draws_from_the_ipv6_range():
 
 
 @pytest.mark.parametrize("profile, args, code", [
-    ("server2012r2", {"reuse_unicast_port": True}, 10042),          # no SO_REUSE_UNICASTPORT before Windows 10 / 2016
+    # no SO_REUSE_UNICASTPORT before Windows 10 / 2016 (and no netstat -q: only allow_exhaustion lets it probe)
+    ("server2012r2", {"reuse_unicast_port": True, "allow_exhaustion": True}, 10042),
     ("win11", {"port_scalability": True}, 10042),                   # no SO_PORT_SCALABILITY on client editions
     ("server2022", {"target_port": 1}, 10061),                      # nobody listens there
     ("server2022", {"local_addresses": ["192.0.2.99"]}, 10049),     # not an address of the host
@@ -138,6 +140,16 @@ def test_ipv6_probe_draws_from_the_ipv6_range():
 def test_a_probe_that_cannot_start_fails(profile, args, code):
     result, _host = run(HostModel.create("h", profile=profile, load="idle"), count=10, **args)
     assert result["failed"] and result["error"]["code"] == code and result["opened"] == 0
+
+
+def test_without_bound_sockets_listed_the_probe_refuses_unless_allowed_to_exhaust():
+    # Before 2016 netstat has no -q: BOUND sockets are invisible, so the free count is too high by an unknown amount.
+    model = HostModel.create("h", profile="server2012r2", load="idle")
+    with pytest.raises(TcpipValueError, match="cannot list BOUND sockets") as caught:
+        run(model, count=10)
+    assert "Set allow_exhaustion: true" in str(caught.value)
+    result, host = run(model, count=10, allow_exhaustion=True)
+    assert result["opened"] == 10 and len(host.probes) == 1
 
 
 def test_a_failing_probe_script_is_reported_with_its_exit_code_and_stderr():
