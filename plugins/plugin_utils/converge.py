@@ -167,7 +167,12 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
         raise _interrupted(error, plan, result) from None
 
     writes, verification = outputs[:len(plan.commands)], outputs[len(plan.commands):]
-    observed = view(parse_snapshot(verify_request, verification))
+    try:
+        observed = view(parse_snapshot(verify_request, verification))
+    except RemoteError as error:
+        # The writes ran but their verification cannot be read: never "nothing changed"; read the host once more.
+        unreadable = f"The writes ran ({sentence(_describe_writes(writes))[:-1]}) but their verification could not be read ({sentence(str(error))[:-1]})."
+        raise _after_broken_batch(unreadable, False, execute, None, verify_request, plan, view, result) from error
     result["after"] = observed
     result["diff"] = {"before": plan.before, "after": observed}
     result.update(state_delta(plan.before, observed, plan.after))

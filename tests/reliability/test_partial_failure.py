@@ -91,3 +91,31 @@ def test_registry_values_refused_halfway_say_which_value_changed(runs):
     assert second.result["commands"] == ["reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters /v TcpTimedWaitDelay "
                                          "/t REG_DWORD /d 30 /f"]
     assert runs["idempotent"].of("parameters", "parameters").status == "ok"
+
+
+@pytest.fixture(scope="module")
+def timed_out(tmp_path_factory):
+    """The task's ``timeout:`` fires while the host runs the write batch: the writes land, their answer comes late."""
+    tmp = tmp_path_factory.mktemp("timeout")
+    task = {"name": "range", "portscale.tcpip.win_dynamic_port_range": {"start": 10000, "end": 65535}, "timeout": 2}
+    with fleet_of(str(tmp / "sim"), [HostSpec("slow-writes")]) as fleet:
+        # The read batch's Receive is the first one; the second (the write batch's) answers 3.5 s late, inside the
+        # connection's read timeout but past the task's 2 s.
+        fleet.fault("slow-writes", "delay", action="Receive", skip=1, ms=3500)
+        first = run_playbook(tmp, fleet.inventory(), play("all", [task]), name="first")
+        first_writes = fleet.writes("slow-writes")
+        fleet.clear()
+        again = run_playbook(tmp, fleet.inventory(), play("all", [task]), name="again")
+        yield first, first_writes, again
+
+
+@row("P-04")
+def test_a_task_timeout_during_the_write_batch_reports_every_write_as_possibly_applied(timed_out):
+    first, writes, again = timed_out
+    result = first.of("slow-writes", "range")
+    assert result.status == "failed" and result.result["changed"] is True
+    assert "timeout ran out while the host ran the write batch" in result.msg
+    assert result.result["may_have_applied"] == [f"netsh int {ip} set dynamicport {proto} start=10000 num=55536 store=persistent"
+                                                 for ip in ("ipv4", "ipv6") for proto in ("tcp", "udp")]
+    assert result.result["applied"] is None and writes == 4  # they did land
+    assert again.of("slow-writes", "range").status == "ok"  # the re-run reads the host and finds them in place

@@ -332,3 +332,20 @@ def test_a_service_fault_on_the_write_batch_is_not_unreachable():
 def test_the_state_delta_names_applied_and_missing_items():
     before = {"a": 1, "b": 1, "c": 1}
     assert state_delta(before, {"a": 2, "b": 1, "c": 3}, {"a": 2, "b": 2, "c": 2}) == {"applied": ["a", "c"], "not_applied": ["b", "c"]}
+
+
+def test_an_unreadable_verification_after_the_writes_is_never_nothing_changed():
+    # The first "show dynamicport" after the writes prints garbage: the writes ran, so a fresh read decides.
+    host = FakeHost()
+    original = host.run
+
+    def run(argv):
+        if argv[:5] == ["netsh", "int", "ipv4", "show", "dynamicport"] and len(host.executions) == 2:
+            return 0, "garbage\r\n"
+        return original(argv)
+    host.run = run
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, **wide(ip_versions=["ipv4"], protocols=["tcp"]))
+    assert "The writes ran (changed: 'netsh int ipv4 set dynamicport tcp" in str(caught.value)
+    assert "A fresh read shows these changed: ipv4_tcp" in str(caught.value)
+    assert caught.value.result["changed"] is True and len(host.writes) == 1
