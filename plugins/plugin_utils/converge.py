@@ -86,8 +86,9 @@ def _items(keys: t.Sequence[str]) -> str:
     return ", ".join(keys) if keys else "none"
 
 
-def _after_broken_batch(what_happened: str, unreachable: bool, execute: Execute, reconnect: Reconnect | None, request: SnapshotRequest,  # pylint: disable=too-many-arguments
-                        plan: Plan, view: t.Callable[[HostSnapshot], dict[str, t.Any]], result: dict[str, t.Any]) -> ConvergeFailed:
+def _after_broken_batch(  # pylint: disable=too-many-arguments
+        what_happened: str, unreachable: bool, execute: Execute, reconnect: Reconnect | None, request: SnapshotRequest,
+        plan: Plan, view: t.Callable[[HostSnapshot], dict[str, t.Any]], result: dict[str, t.Any]) -> ConvergeFailed:
     """The write batch ended without its verification (connection lost, output cut, PowerShell errors): reconnect when
     asked, read once more and say what the host has now; raise WriteOutcomeUnknown when that read fails too."""
     sent = ", ".join(f"'{c}'" for c in plan.commands)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import json
+import math
 import re
 import typing as t
 
@@ -191,7 +192,8 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)) and value == value and abs(value) != float("inf")
+    # math.isfinite rejects NaN and both infinities, which a JSON-shaped result line can carry.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _error_problem(error: object) -> str | None:
@@ -326,9 +328,9 @@ def run(execute: Execute, args: dict[str, t.Any], check_mode: bool) -> dict[str,
         # BOUND sockets hold ports that netstat -ano does not list (it has no -q here), so the free count is too high by
         # an unknown amount and no share of it is known to be safe: a probe meant to take half exhausted such a host.
         raise TcpipValueError.refusal(
-            "max_free_share", f"this host's netstat cannot list BOUND sockets (no -q before Windows Server 2016 / 10), so its free "
-            f"ports cannot be counted and no share of them is known to be safe; nothing was probed. Set allow_exhaustion: "
-            f"true to probe with only the hard caps (count, timeout), knowing the probe may exhaust the range")
+            "max_free_share", "this host's netstat cannot list BOUND sockets (no -q before Windows Server 2016 / 10), so its free "
+            "ports cannot be counted and no share of them is known to be safe; nothing was probed. Set allow_exhaustion: "
+            "true to probe with only the hard caps (count, timeout), knowing the probe may exhaust the range")
     capacity = host_capacity(read.snapshot, time_wait(read.snapshot).seconds).get(request.combo)
     plan = plan_probe(request, capacity, read.snapshot.os_build)
     if request.fail_below is not None and plan.count < request.fail_below:

@@ -31,7 +31,7 @@ def test_report_filter_formats(fmt, marker):
 
 
 def test_report_filter_errors():
-    with pytest.raises(AnsibleFilterError, match='format="pdf"' ):
+    with pytest.raises(AnsibleFilterError, match='format="pdf"'):
         port_capacity_report.port_capacity_report([], "pdf")
     with pytest.raises(AnsibleFilterError, match="expected a list"):
         port_capacity_report.port_capacity_report(3)

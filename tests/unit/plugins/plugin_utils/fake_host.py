@@ -222,6 +222,7 @@ class FakeHost:
             return 1, samples.ACCESS_DENIED
         if (start, end, True) not in rows:
             return 1, samples.ELEMENT_NOT_FOUND
+
         def apply() -> None:
             rows.remove((start, end, True))
             self.active_only.discard((combo, start, end))

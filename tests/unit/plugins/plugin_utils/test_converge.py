@@ -215,7 +215,8 @@ def test_missing_markers_in_the_read_say_how_far_the_output_got():
     host = FakeHost(crash=(1, 3))
     with pytest.raises(RemoteError) as caught:
         converge_range(host, **wide())
-    assert "the host's output ends after 3 of 22 commands (the last complete: 'reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters')" in str(caught.value)
+    assert ("the host's output ends after 3 of 22 commands "
+            "(the last complete: 'reg query HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters')") in str(caught.value)
     assert host.writes == []
 
 
