@@ -92,7 +92,7 @@ def _summary(state_dir: str) -> str:
               + (f" ssh=127.0.0.1:{h['ssh_port']}" if h.get("ssh_port") else "") for h in hosts[:20]]
     if len(hosts) > 20:
         lines.append(f"  ... and {len(hosts) - 20} more")
-    inventories = ["inventory.winrm", "inventory.yml"] + (["inventory.ssh.yml"] if any(h.get("ssh_port") for h in hosts) else [])
+    inventories = ["inventory.winrm", "inventory.yml", "inventory.psrp.yml"] + (["inventory.ssh.yml"] if any(h.get("ssh_port") for h in hosts) else [])
     lines.append("inventories: " + " ".join(os.path.join(state_dir, name) for name in inventories))
     return "\n".join(lines)
 

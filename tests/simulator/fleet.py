@@ -203,16 +203,41 @@ def _host_vars(info: HostInfo, user: str, password: str, ca_cert: str | None) ->
     return host_vars
 
 
+def _psrp_host_vars(info: HostInfo, user: str, password: str, ca_cert: str | None) -> dict[str, str]:
+    """The same host through ansible-core's psrp connection (PSRP on the same WS-Man endpoint, Microsoft.PowerShell):
+    the port, scheme and authentication the host serves; message encryption as over WinRS: NTLM over HTTP encrypts
+    (``auto``), HTTPS relies on TLS (``auto`` does not encrypt there), Basic over HTTP goes in clear text to a host
+    with AllowUnencrypted (``never``: pypsrp refuses ``auto`` with Basic over HTTP); certificate validation on for
+    HTTPS, against the fleet's CA."""
+    host_vars = {
+        "ansible_host": "127.0.0.1",
+        "ansible_port": str(info.port),
+        "ansible_user": user,
+        "ansible_password": password,
+        "ansible_connection": "psrp",
+        "ansible_psrp_protocol": info.scheme,
+        "ansible_psrp_auth": info.transport,
+        "ansible_psrp_message_encryption": "never" if (info.transport == "basic" and info.scheme == "http") else "auto",
+    }
+    if info.scheme == "https":
+        host_vars["ansible_psrp_cert_validation"] = "validate"
+        if ca_cert:
+            host_vars["ansible_psrp_ca_cert"] = ca_cert
+    return host_vars
+
+
 def _group_vars(control: dict[str, str]) -> dict[str, str]:
     """Group vars: the shell type, and where tests read a host's counters (absent from real inventories)."""
     return {"ansible_shell_type": "powershell", **control}
 
 
-def ini_inventory(infos: list[HostInfo], user: str, password: str, ca_cert: str | None, control: dict[str, str]) -> str:
-    """``inventory.winrm`` in the layout of ansible-test's ``inventory.winrm.template`` (INI only)."""
+def ini_inventory(infos: list[HostInfo], user: str, password: str, ca_cert: str | None, control: dict[str, str],  # pylint: disable=too-many-arguments
+                  host_vars_of: t.Callable = _host_vars) -> str:
+    """``inventory.winrm`` in the layout of ansible-test's ``inventory.winrm.template`` (INI only); ``inventory.psrp``
+    the same for the psrp connection (``host_vars_of=_psrp_host_vars``)."""
     lines = ["# Written by the portscale.tcpip simulator; regenerated at every start.", "[windows]"]
     for info in infos:
-        host_vars = _host_vars(info, user, password, ca_cert)
+        host_vars = host_vars_of(info, user, password, ca_cert)
         lines.append(info.name + "".join(f" {key}={value}" for key, value in host_vars.items()))
     lines += ["", "[windows:vars]", *(f"{key}={value}" for key, value in _group_vars(control).items()), "",
               "[winrm:children]", "windows", "", "[testhost:children]", "windows", ""]
@@ -224,13 +249,15 @@ def _yaml_scalar(value: str) -> str:
     return value if value.isdigit() else json.dumps(value)
 
 
-def yaml_inventory(infos: list[HostInfo], user: str, password: str, ca_cert: str | None, control: dict[str, str]) -> str:
-    """``inventory.yml``: the same hosts as a YAML inventory (group ``windows``)."""
+def yaml_inventory(infos: list[HostInfo], user: str, password: str, ca_cert: str | None, control: dict[str, str],  # pylint: disable=too-many-arguments
+                   host_vars_of: t.Callable = _host_vars) -> str:
+    """``inventory.yml`` (``inventory.psrp.yml`` with ``host_vars_of=_psrp_host_vars``): the hosts as a YAML inventory
+    (group ``windows``)."""
     lines = ["# Written by the portscale.tcpip simulator; regenerated at every start.", "all:", "  children:", "    windows:",
              "      vars:", *(f"        {key}: {_yaml_scalar(value)}" for key, value in _group_vars(control).items()), "      hosts:"]
     for info in infos:
         lines.append(f"        {info.name}:")
-        for key, value in _host_vars(info, user, password, ca_cert).items():
+        for key, value in host_vars_of(info, user, password, ca_cert).items():
             lines.append(f"          {key}: {_yaml_scalar(value)}")
     return "\n".join(lines) + "\n"
 
@@ -448,6 +475,10 @@ class Fleet:
                        ini_inventory(infos, self.options.user, self.password, self.ca_cert, control))
         _write_private(os.path.join(self.state_dir, "inventory.yml"),
                        yaml_inventory(infos, self.options.user, self.password, self.ca_cert, control))
+        _write_private(os.path.join(self.state_dir, "inventory.psrp.yml"),
+                       yaml_inventory(infos, self.options.user, self.password, self.ca_cert, control, _psrp_host_vars))
+        _write_private(os.path.join(self.state_dir, "inventory.psrp"),
+                       ini_inventory(infos, self.options.user, self.password, self.ca_cert, control, _psrp_host_vars))
         if self.ssh:
             _ssh_glue().write_ssh_files(self.state_dir, self.ssh_keys, self.ssh, self.options.user, control)
 

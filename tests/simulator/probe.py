@@ -9,6 +9,7 @@ and computes what those sockets would do from the model's free ports. The emulat
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 import math
@@ -27,6 +28,14 @@ MAX_LOCAL_ADDRESSES = 64
 # i.e. 4,000 connects/s on loopback [INF: the order of magnitude of Windows PowerShell 5.1 loops].
 CONNECT_COST_US = 250
 FAULT_MATCH_TEXT = "portscale-probe"
+#: The two ways the probe may write its result line (plugins/plugin_utils/probe_script.py), matched exactly.
+OUTPUT_EMISSION = "Write-Output ('PORTSCALE-PROBE-RESULT ' + (ConvertTo-Json -InputObject $result -Compress -Depth 4))"
+CONSOLE_EMISSION = ("[Console]::Out.Write('PORTSCALE-PROBE-RESULT ' + (ConvertTo-Json -InputObject $result -Compress -Depth 4) + \"`r`n\")",
+                    "[Console]::Out.Flush()")
+EMIT_OUTPUT = "output"
+EMIT_CONSOLE = "console"
+UNKNOWN_EMISSION = ("SIMULATOR-UNSUPPORTED: a probe script that writes its result line neither with Write-Output ('PORTSCALE-PROBE-RESULT ' + ...) "
+                    "nor with [Console]::Out.Write('PORTSCALE-PROBE-RESULT ' + ...) followed by [Console]::Out.Flush()")
 
 PARAM_TYPES = {
     "schema": int, "count": int, "timeout_ms": int, "target_host": str, "target_port": int,
@@ -81,19 +90,79 @@ def parse_probe_script(script: str) -> dict:
     return params
 
 
-def run_probe_script(model, script: str, codepage: int) -> CommandResult:
-    """The whole probe as the shell runs it: exit 0 and one marker line, or exit 1 with a PowerShell-style error."""
+def result_emission(script: str) -> str | None:
+    """How the script writes its result line: ``EMIT_OUTPUT``, ``EMIT_CONSOLE``, or None for any other form.
+
+    Both forms are recognised exactly (lines compared without surrounding blanks), exactly once, because they reach
+    different places: ``Write-Output`` is a stdout line from powershell.exe (WinRM, SSH) and an output object in a
+    PSRP runspace; ``[Console]::Out.Write`` is a stdout line from powershell.exe but reaches no one in a remote
+    runspace, which has no console (PowerShell/PowerShell#20054).
+    """
+    lines = [line.strip() for line in script.replace("\r\n", "\n").split("\n")]
+    outputs = [i for i, line in enumerate(lines) if line == OUTPUT_EMISSION]
+    consoles = [i for i, line in enumerate(lines) if line == CONSOLE_EMISSION[0]]
+    mentions = [line for line in lines if RESULT_MARKER.strip() in line and not line.startswith("#")]
+    if len(mentions) != 1:
+        return None
+    if outputs and not consoles:
+        return EMIT_OUTPUT
+    if consoles and not outputs and lines[consoles[0] + 1:consoles[0] + 2] == [CONSOLE_EMISSION[1]]:
+        return EMIT_CONSOLE
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeRun:
+    """One probe run before it is written anywhere: the JSON result, or the failure the real script would report."""
+
+    result: dict | None = None
+    fault: CommandResult | None = None      # an injected command failure (model.inject_command_failure)
+    thrown: str | None = None               # the message the script throws (bad parameters)
+    unsupported: str | None = None          # SIMULATOR-UNSUPPORTED text
+    emission: str | None = None
+
+    def result_line(self) -> str:
+        return RESULT_MARKER + json.dumps(self.result, sort_keys=True, separators=(",", ":"))
+
+
+def probe_run(model, script: str) -> ProbeRun:
+    """Fault, parameters, emission form, emulation: in that order (a real script throws on bad parameters before it
+    writes anything; a script the simulator cannot tell the output of is refused before it runs)."""
     fault = model.take_fault(FAULT_MATCH_TEXT)
     if fault is not None:
-        return CommandResult(bytes.fromhex(fault.stdout_hex), bytes.fromhex(fault.stderr_hex), fault.exit_code)
+        return ProbeRun(fault=CommandResult(bytes.fromhex(fault.stdout_hex), bytes.fromhex(fault.stderr_hex), fault.exit_code))
     try:
-        result = run_probe(model, parse_probe_script(script))
-    except ProbeUnsupported as exc:
-        return CommandResult(b"", f"SIMULATOR-UNSUPPORTED: portscale probe (locale {model.locale}): {exc}\r\n".encode("utf-8"), 1)
+        params = validate_params(parse_probe_script(script))
     except ProbeParamsError as exc:
-        return CommandResult(b"", powershell_throw_text(f"portscale probe: {exc}").encode("utf-8"), 1)
-    line = RESULT_MARKER + json.dumps(result, sort_keys=True, separators=(",", ":")) + "\r\n"
+        return ProbeRun(thrown=f"portscale probe: {exc}")
+    emission = result_emission(script)
+    if emission is None:
+        return ProbeRun(unsupported=UNKNOWN_EMISSION)
+    try:
+        return ProbeRun(result=run_probe(model, params), emission=emission)
+    except ProbeUnsupported as exc:
+        return ProbeRun(unsupported=f"SIMULATOR-UNSUPPORTED: portscale probe (locale {model.locale}): {exc}")
+    except ProbeParamsError as exc:
+        return ProbeRun(thrown=f"portscale probe: {exc}")
+
+
+def run_probe_script(model, script: str, codepage: int) -> CommandResult:
+    """The whole probe as powershell.exe runs it: exit 0 and one marker line (either emission form reaches stdout), or
+    exit 1 with a PowerShell-style error."""
+    run = probe_run(model, script)
+    if run.fault is not None:
+        return run.fault
+    if run.unsupported is not None:
+        return CommandResult(b"", (run.unsupported + "\r\n").encode("utf-8"), 1)
+    if run.thrown is not None:
+        return CommandResult(b"", powershell_throw_text(run.thrown).encode("utf-8"), 1)
+    line = run.result_line() + "\r\n"
     return CommandResult(line.encode("utf-8" if codepage == 65001 else "ascii"), b"", 0)
+
+
+def run_probe_in_runspace(model, script: str) -> ProbeRun:
+    """The probe as a PSRP pipeline runs it (shell/runspace.py turns the ProbeRun into pipeline messages)."""
+    return probe_run(model, script)
 
 
 def powershell_throw_text(message: str) -> str:

@@ -41,6 +41,21 @@ def _default_range() -> DynamicRange:
     return DynamicRange(PortRange(DEFAULT_START, DEFAULT_COUNT), PortRange(DEFAULT_START, DEFAULT_COUNT))
 
 
+def _hyperv_option(hyperv) -> tuple[bool, str]:
+    """``hyperv`` of ``create`` → (Hyper-V NAT present, WinNAT reservation profile)."""
+    if hyperv is None or hyperv is False:
+        return False, winnat.TYPICAL
+    if hyperv is True:
+        return True, winnat.TYPICAL
+    if isinstance(hyperv, str):
+        word = hyperv.strip().lower()
+        if word in ("true", "false"):
+            return word == "true", winnat.TYPICAL
+        if word == winnat.HEAVY:
+            return True, winnat.HEAVY
+    raise ValueError(f"hyperv must be true, false or {winnat.HEAVY!r}, not {hyperv!r}")
+
+
 @dataclasses.dataclass
 class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public-methods
     """One simulated host. Every field except the transient ``dirty`` and ``command_log`` survives ``to_dict``/``from_dict``."""
@@ -68,6 +83,8 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
     boot_count: int = 0
     boot_time: int = 0
     winnat_starts: int = 0
+    # How many blocks HNS/WinNAT reserves at boot on a Hyper-V host: ``typical`` or ``heavy`` (model/winnat.py).
+    winnat_profile: str = winnat.TYPICAL
     state_version: int = STATE_VERSION
     # Not persisted: the server saves the model when this is set, then clears it.
     dirty: bool = dataclasses.field(default=False, compare=False, metadata={"transient": True})
@@ -78,12 +95,15 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
 
     @classmethod
     def create(cls, name: str, profile: str = "server2022", locale: str = "en-US", elevated: bool = True,
-               hyperv: bool | None = None, load="idle", seed: int = 0) -> "HostModel":
-        """A freshly booted host (boot_count 1) with default settings and the given load."""
+               hyperv: bool | str | None = None, load="idle", seed: int = 0) -> "HostModel":
+        """A freshly booted host (boot_count 1) with default settings and the given load.
+
+        ``hyperv``: None or False (no Hyper-V/WSL/Docker NAT, every profile's default), True (a few WinNAT blocks in
+        the TCP ranges) or ``"heavy"`` (a host with VMs, WSL and containers: 14–40 TCP blocks and UDP blocks too).
+        """
         os_profile = get_profile(profile)
         check_locale(locale)
-        if hyperv is None:
-            hyperv = False   # every profile defaults to no Hyper-V/WSL/Docker NAT
+        hyperv, winnat_profile = _hyperv_option(hyperv)
         if hyperv and not os_profile.winnat:
             raise ValueError(f"profile {profile} has no winnat driver; hyperv=True is not possible")
         # A stable per-host address inside TEST-NET-2 / the documentation prefix, so hosts differ but runs repeat.
@@ -94,7 +114,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
             hostname=name, username="Administrator" if elevated else "portscale",
             ipv4_address=f"198.51.100.{host_octet}", ipv6_address=f"2001:db8::{host_octet:x}",
             ranges=ranges, exclusions=[], registry=reg.default_tcpip_values(name, os_profile),
-            effective=EffectiveTcp(), winnat_running=False, load_spec=parse_load(load),
+            effective=EffectiveTcp(), winnat_running=False, load_spec=parse_load(load), winnat_profile=winnat_profile,
         )
         model.reboot()
         model.scheduled_reboot = None
@@ -108,6 +128,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         model = from_jsonable(cls, data, "host")
         get_profile(model.profile)
         check_locale(model.locale)
+        winnat.check_profile(model.winnat_profile)
         return model
 
     def to_dict(self) -> dict:
@@ -169,7 +190,8 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
 
     def reboot(self) -> None:
         """Restart: active-only settings are lost, registry values take effect, MaxUserPort rewrites the TCP ranges,
-        WinNAT re-plans its blocks and the load is placed again."""
+        WinNAT/HNS reserve new blocks inside the new ranges (they move at every boot, FACTS §3.5) and the load is
+        placed again."""
         self.boot_count += 1
         self.boot_time = max(_now_filetime(), self.boot_time + 1)
         self.scheduled_reboot = None
@@ -226,17 +248,26 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         )
 
     def _replan_winnat(self) -> None:
-        """Drop the old WinNAT blocks and, when Hyper-V NAT is present and winnat runs, choose new ones."""
+        """At boot: drop the old WinNAT blocks and, when Hyper-V NAT is present and winnat runs, choose new ones inside
+        the current ranges, around exclusions, ports in use and the ports applications of the load listen on (those
+        binds would fail with 10013 inside a block, FACTS §3.5)."""
         self.exclusions = [r for r in self.exclusions if r.kind != "winnat"]
         if not (self.hyperv and self.winnat_running):
             return
-        rng = random.Random(f"{self.seed}:{self.boot_count}:{self.winnat_starts}:winnat")
-        occupied = portmath.occupied_map(self.exclusions, self.connections, 4, "tcp")
-        v6 = portmath.occupied_map(self.exclusions, self.connections, 6, "tcp")
-        occupied = bytearray(a | b for a, b in zip(occupied, v6))
-        for start, end in winnat.plan_blocks(rng, self.dynamic_range(4, "tcp"), occupied):
-            for ip_version in IP_VERSIONS:
-                self.exclusions.append(Exclusion(ip_version, "tcp", start, end, "winnat"))
+        for protocol in PROTOCOLS:
+            plan = winnat.plan_for(self.winnat_profile, protocol)
+            if plan is None:
+                continue
+            # The TCP seed string is the one used before UDP blocks existed, so typical hosts keep their blocks.
+            rng = random.Random(f"{self.seed}:{self.boot_count}:{self.winnat_starts}:winnat" + ("" if protocol == "tcp" else f":{protocol}"))
+            occupied = portmath.occupied_map(self.exclusions, self.connections, 4, protocol)
+            v6 = portmath.occupied_map(self.exclusions, self.connections, 6, protocol)
+            occupied = bytearray(a | b for a, b in zip(occupied, v6))
+            if protocol == "tcp":
+                portmath.mark(occupied, [port for app in self.load_spec.apps for port in app.listen])
+            for start, end in winnat.plan_blocks(rng, self.dynamic_range(4, protocol), occupied, plan):
+                for ip_version in IP_VERSIONS:
+                    self.exclusions.append(Exclusion(ip_version, protocol, start, end, "winnat"))
 
     # ----------------------------------------------------------------- load and faults
 
@@ -329,7 +360,8 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         return True
 
     def stop_winnat(self) -> str:
-        """'ok' or 'not_started'. Stopping drops the WinNAT reservations [OBS-H: the documented workaround, FACTS §3.5]."""
+        """'ok' or 'not_started'. Stopping drops the WinNAT reservations [OBS-H: the documented workaround, FACTS §3.4/§3.5;
+        opentelemetry-collector PR #10839], the UDP ones too [INF: the public logs only show TCP tables]."""
         if not self.winnat_running:
             return "not_started"
         self.winnat_running = False
@@ -338,12 +370,14 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         return "ok"
 
     def start_winnat(self) -> str:
-        """'ok' or 'already_started'. Starting re-plans the blocks inside the *current* dynamic range [OBS-M, FACTS §2.5]."""
+        """'ok' or 'already_started'. Starting winnat does **not** re-create the blocks that stopping it removed: they
+        stay gone until the next boot [OBS-H: opentelemetry-collector PR #10839, the CI log of ``Stop-Service winnat`` →
+        add → ``Start-Service winnat`` → show, where the WinNAT blocks 56638-56837 are gone; FACTS errata]. HNS, Docker
+        or WSL may reserve again when they set up their networks; that is not modelled (no source says when) [INF]."""
         if self.winnat_running:
             return "already_started"
         self.winnat_running = True
         self.winnat_starts += 1
-        self._replan_winnat()
         self.dirty = True
         return "ok"
 

@@ -152,6 +152,7 @@ def place_apps(spec: LoadSpec, place: Placement, time_wait_delay: int) -> None:
         if ip_version == 6 and not place.with_ipv6:
             continue
         for port in app.listen:
+            _check_bindable(place, "tcp", ip_version, port)
             _add_listener(place, "tcp", ip_version, port, app.pid)
         remote_address, remote_port = parse_remote(app.remote, ip_version)
         local = _local_address(place, ip_version, remote_address)
@@ -177,6 +178,18 @@ def _local_address(place: Placement, ip_version: int, remote_address: str) -> st
     if ipaddress.ip_address(remote_address).is_loopback:
         return "127.0.0.1" if ip_version == 4 else "::1"
     return place.ipv4_address if ip_version == 4 else place.ipv6_address
+
+
+def _check_bindable(place: Placement, protocol: str, ip_version: int, port: int) -> None:
+    """An application's explicit bind: refused inside a Hyper-V/WinNAT/HNS block (WSAEACCES 10013 with nobody listening
+    [OBS-H, FACTS §3.5: microsoft/WSL#5514, docker/for-win#3171]); allowed inside an administered (``*``) exclusion,
+    which only keeps Windows from handing the ports out as ephemeral ports [DOC KB 3039044: the first bind to an
+    excluded port works, only a second SO_REUSEADDR bind failed on 2008 R2-2012 R2; OBS-H microsoft/msquic#2891 on
+    50000-50059 ``*``: "Binding a socket to this port works without issues"]."""
+    for row in place.exclusions:
+        if row.kind == "winnat" and row.protocol == protocol and row.ip_version == ip_version and row.start <= port <= row.end:
+            raise ValueError(f"load: {protocol} port {port} (IPv{ip_version}) is inside the Hyper-V/WinNAT reservation {row.start}-{row.end}; "
+                             "binding it fails with 10013 (WSAEACCES) on Windows, so no application can listen there")
 
 
 def _add_listener(place: Placement, protocol: str, ip_version: int, port: int, pid: int) -> None:

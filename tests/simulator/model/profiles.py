@@ -4,7 +4,8 @@
 
 Version strings come from the well-known values of ``HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion``
 (CurrentVersion stays "6.3" from 2012 R2 on, and Windows 11 still calls itself "Windows 10 ..." in ProductName).
-UBR numbers are plausible patch levels, not a claim about any particular month [INF].
+UBR numbers are plausible patch levels, not a claim about any particular month [INF], except ``win11-25h2``'s, which is
+the build of the public sample its ``netsh ... show dynamicport`` layout comes from.
 """
 
 from __future__ import annotations
@@ -39,13 +40,20 @@ class OsProfile:
     # 2003 has no IPv6 stack by default, so its load has no IPv6 rows [INF].
     ipv6: bool
     major_minor: tuple[int, int] | None = None
+    # The natives/texts.py entry ``netsh int ipvX show dynamicport`` prints. Every public capture up to Windows 11 25H2
+    # build 10.0.26200.8246 pads the labels to a colon at column 16 (FACTS §1.2; microsoft/WSL#40984, a paste from
+    # 10.0.26200.8246 [OBS-M]); 10.0.26200.8875 pads them to column 18 (``Start Port        : 1024``, microsoft/WSL#40984
+    # [OBS-H]). Which update between the two changed it is not known [INF].
+    dynamicport_text: str = "netsh.dynamicport"
 
 
-def _modern(key: str, product: str, build: int, ubr: int, netstat_q: bool = True, port_scalability: bool = True) -> OsProfile:
+def _modern(key: str, product: str, build: int, ubr: int, netstat_q: bool = True, port_scalability: bool = True,
+            dynamicport_text: str = "netsh.dynamicport") -> OsProfile:
     return OsProfile(
         key=key, product_name=product, current_version="6.3", build=build, current_build=str(build), ubr=ubr,
         legacy=False, netstat_q=netstat_q, time_wait_min=2, winnat=True, reuse_unicast_port=True,
         port_scalability=port_scalability, system_excluded_ports=(5985, 47001), ipv6=True, major_minor=(10, 0),
+        dynamicport_text=dynamicport_text,
     )
 
 
@@ -75,6 +83,8 @@ PROFILES: dict[str, OsProfile] = {
     "server2025": _modern("server2025", "Windows Server 2025 Standard", 26100, 2894),
     # Windows 11 reports "Windows 10 Pro" in ProductName (a well-known quirk) [INF]; no SO_PORT_SCALABILITY on clients [DOC].
     "win11": _modern("win11", "Windows 10 Pro", 22631, 4890, port_scalability=False),
+    # A current Windows 11 (25H2, build 10.0.26200.8875 as in microsoft/WSL#40984): the wide dynamicport labels.
+    "win11-25h2": _modern("win11-25h2", "Windows 10 Pro", 26200, 8875, port_scalability=False, dynamicport_text="netsh.dynamicport.wide"),
 }
 
 

@@ -82,9 +82,10 @@ def _numbers(params: dict[str, str]) -> tuple[int, int] | None:
 
 
 def _show_dynamic(run: Run, ip_version: int, params: dict[str, str]) -> CommandResult:
-    # `show` reads the active store unless asked otherwise [INF]; the ipv6 text is the same as ipv4 [OBS-M].
+    # `show` reads the active store unless asked otherwise [INF]; the ipv6 text is the same as ipv4 [OBS-M]. The label
+    # padding depends on the build (OsProfile.dynamicport_text: FACTS §1.2 or the wider layout of microsoft/WSL#40984).
     rng = run.model.dynamic_range(ip_version, params["protocol"], params.get("store", "active"))
-    return run.output(run.text("netsh.dynamicport", proto=params["protocol"], start=rng.start, count=rng.count))
+    return run.output(run.text(run.model.os.dynamicport_text, proto=params["protocol"], start=rng.start, count=rng.count))
 
 
 def _set_dynamic(run: Run, ip_version: int, params: dict[str, str]) -> CommandResult:

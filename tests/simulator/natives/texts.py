@@ -2,8 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every fixed text a native command prints, per locale, with its confidence mark and source (FACTS §0 marks).
 
-A locale missing from ``samples`` means no real capture exists: the command fails loudly (SIMULATOR-UNSUPPORTED)
-instead of inventing a translation. ``"*"`` marks texts with no translatable words (numbers, paths, type names).
+What is a byte-for-byte copy of a public capture and what is not is in each entry's mark: OBS-H parts were seen
+verbatim in a real capture (bytes included only where the capture keeps them, e.g. the trailing spaces of the English
+excludedportrange table); OBS-M and DOC parts come from a likely-real paste or from Microsoft's prose; INF parts (often
+the trailing blank lines, and every entry marked only INF) are inferred and not a copy of anything.
+A locale missing from ``samples`` means the simulator has no text for it: the command fails loudly
+(SIMULATOR-UNSUPPORTED) instead of inventing a translation. An English text is present even when it is only inferred
+(marked INF). ``"*"`` marks texts with no translatable words (numbers, paths, type names).
 ``markdown_table()`` renders this catalogue as the provenance table for docs/simulator.md.
 """
 
@@ -34,7 +39,16 @@ TEXTS: dict[str, Text] = {
         # Dash count for fr-FR is uncertain (33 in DataDog's fixture, 43 elsewhere); 33 chosen (the more mature source).
         "fr-FR": ("\r\nPlage de ports dynamique du protocole {proto}\r\n" + _DASHES
                   + "\r\nPort de d\u00e9marrage   : {start}\r\nNombre de ports     : {count}\r\n\r\n"),
-    }, "OBS-H (en-US); OBS-M (fr-FR, dash count uncertain)", "FACTS §1.2, §1.3"),
+    }, "OBS-H (en-US; its trailing blank line OBS-M); OBS-M (fr-FR, dash count uncertain)",
+       "FACTS §1.2, §1.3; still printed by 10.0.26200.8246 (microsoft/WSL#40984, OBS-M paste)"),
+    # Windows 11 25H2 10.0.26200.8875 (microsoft/WSL#40984, Liumingxun's paste): labels padded to a colon at column 18,
+    # `Start Port        : 1024` / `Number of Ports   : 13977`, same title and 33-dash line. The paste has no blank lines
+    # around the block, but pastes of the classic layout drop them too (the same thread's 26200.8246 paste has none, while
+    # the runner-images Packer log shows both, FACTS §1.2), so the classic framing is kept [INF].
+    "netsh.dynamicport.wide": Text("stdout", 0, {
+        "en-US": "\r\nProtocol {proto} Dynamic Port Range\r\n" + _DASHES + "\r\nStart Port        : {start}\r\nNumber of Ports   : {count}\r\n\r\n",
+    }, "OBS-H (title, dash line, labels and their padding); INF (leading and trailing blank lines, CRLF)",
+       "microsoft/WSL#40984 (Windows 10.0.26200.8875); FACTS errata (§1 layout)"),
     "netsh.excluded.header": Text("stdout", 0, {
         "en-US": "\r\nProtocol {proto} Port Exclusion Ranges\r\n\r\nStart Port    End Port      \r\n----------    --------      \r\n",
         # de/zh copies lost trailing spaces like most copies of the English one; padded to 28 columns like en-US [INF].
@@ -98,7 +112,8 @@ TEXTS: dict[str, Text] = {
     # ---------------------------------------------------------------- net.exe (service control)
     "net.stopped": Text("stdout", 0, {"en-US": "The {display} service was stopped successfully.\r\n\r\n"}, "INF", "usual net.exe text"),
     "net.started": Text("stdout", 0, {"en-US": "The {display} service was started successfully.\r\n\r\n"}, "INF", "usual net.exe text"),
-    "net.not_started": Text("stderr", 2, {"en-US": "The {display} service is not started.\r\n\r\nMore help is available by typing NET HELPMSG 3521.\r\n\r\n"},
+    "net.not_started": Text("stderr", 2, {"en-US": "The {display} service is not started.\r\n\r\n"
+                                                   "More help is available by typing NET HELPMSG 3521.\r\n\r\n"},
                             "INF", "usual net.exe text"),
     "net.already_started": Text("stderr", 2, {"en-US": "The requested service has already been started.\r\n\r\n"
                                                        "More help is available by typing NET HELPMSG 2182.\r\n\r\n"}, "INF", "usual net.exe text"),
@@ -113,7 +128,8 @@ TEXTS: dict[str, Text] = {
     # SID, attributes [DOC: whoami /fo csv]; names and attribute words as in English captures and test fixtures [INF].
     "whoami.groups.elevated": Text("stdout", 0, {"en-US": (
         '"Everyone","Well-known group","S-1-1-0","Mandatory group, Enabled by default, Enabled group"\r\n'
-        '"NT AUTHORITY\\Local account and member of Administrators group","Well-known group","S-1-5-114","Mandatory group, Enabled by default, Enabled group"\r\n'
+        '"NT AUTHORITY\\Local account and member of Administrators group","Well-known group","S-1-5-114",'
+        '"Mandatory group, Enabled by default, Enabled group"\r\n'
         '"BUILTIN\\Administrators","Alias","S-1-5-32-544","Mandatory group, Enabled by default, Enabled group, Group owner"\r\n'
         '"BUILTIN\\Users","Alias","S-1-5-32-545","Mandatory group, Enabled by default, Enabled group"\r\n'
         '"NT AUTHORITY\\NETWORK","Well-known group","S-1-5-2","Mandatory group, Enabled by default, Enabled group"\r\n'
@@ -149,7 +165,7 @@ class Unsupported(Exception):
 
 
 def render(key: str, locale: str, **fields) -> str:
-    """The text for ``key`` in ``locale``; raise Unsupported when FACTS has no real sample for that locale."""
+    """The text for ``key`` in ``locale``; raise Unsupported when the catalogue has no text for that locale."""
     text = TEXTS[key]
     template = text.samples.get(locale, text.samples.get(ANY_LOCALE))
     if template is None:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..command_log import log_of
 from ..results import CommandResult
-from . import probe_script, stdin_script, win_reboot
+from . import module_pipeline, probe_script, stdin_script, win_reboot
 from .cmd_line import find_cmd_operator, run_cmd_line, split_command_line
 from .codepages import encode_text
 from .powershell_cli import is_powershell, parse_invocation
@@ -25,10 +25,9 @@ from .ps_parser import PsSyntaxError, PsUnsupported, parse_script
 #: characters"]; a powershell.exe started by a script gets its line this way, not through cmd.exe.
 CREATE_PROCESS_MAX_LINE = 32767
 
-# Ansible's module pipeline (`PowerShell ... -Command -` with the exec wrapper on stdin) is not emulated.
-MODULE_PIPELINE_MESSAGE = ("SIMULATOR-UNSUPPORTED: 'PowerShell -Command -' (a PowerShell module or exec wrapper sent "
-                           "on stdin). The simulated host has no PowerShell module support; use action plugins "
-                           "that send -EncodedCommand scripts, or gather_facts: false.\r\n")
+# Ansible's module pipeline (ansible-core's bootstrap wrapper, or `-Command -` with a script on stdin) is refused in one
+# line naming the module and what to do instead (module_pipeline.py).
+MODULE_PIPELINE_MESSAGE = module_pipeline.MODULE_PIPELINE_MESSAGE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +112,7 @@ def _run_powershell_process(model, argv: list[str], stdin: bytes, codepage: int,
     """powershell.exe started with ``argv``: decode what it was asked to run and run it, stdin as its input."""
     invocation = parse_invocation(argv[1:])
     if invocation.from_stdin:
-        return _failure(MODULE_PIPELINE_MESSAGE, codepage)
+        return module_pipeline.refusal("stdin_command", stdin, codepage)
     if invocation.unsupported:
         return _failure(f"SIMULATOR-UNSUPPORTED: {invocation.unsupported}\r\n", codepage)
     if invocation.error:
@@ -173,6 +172,8 @@ def run_script(model, script: str, codepage: int, hooks: ShellHooks, stdin: byte
     emulated = win_reboot.emulate(model, script, codepage, hooks.run_native)
     if emulated is not None:
         return emulated
+    if module_pipeline.is_bootstrap_wrapper(script):
+        return module_pipeline.refusal("bootstrap", stdin, codepage)
     output = ProcessOutput(codepage)
     try:
         parsed = parse_script(script)

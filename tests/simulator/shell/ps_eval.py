@@ -39,7 +39,7 @@ from .ps_ast import (
     VariableRef,
 )
 from .ps_catalog import PREFERENCE_VARIABLES
-from .ps_errors import ErrorRecord, SourcePosition, command_not_found, native_error_records
+from .ps_errors import ErrorRecord, SourcePosition, command_not_found
 from .ps_output import CollectSink, HostSink, NullSink, ProcessOutput, RuntimeUnsupported
 from .ps_values import ERROR_STREAM, ScriptExit, ScriptTerminated, StatementAborted, split_lines, to_text, truthy
 
@@ -47,12 +47,13 @@ from .ps_values import ERROR_STREAM, ScriptExit, ScriptTerminated, StatementAbor
 class Interpreter:  # pylint: disable=too-many-instance-attributes
     """State of one powershell.exe process running one script."""
 
-    def __init__(self, model, script_text: str, codepage: int, run_native):
+    def __init__(self, model, script_text: str, codepage: int, run_native, output=None):  # pylint: disable=too-many-arguments
         self.model = model
         self.text = script_text
         self.codepage = codepage
         self.run_native = run_native
-        self.output = ProcessOutput(codepage)
+        # powershell.exe's two byte streams by default; a PSRP pipeline passes its own (shell/runspace.py).
+        self.output = output if output is not None else ProcessOutput(codepage)
         self.variables: dict[str, object] = {}
         self.preferences = {name: spec[0] for name, spec in PREFERENCE_VARIABLES.items()}
         self.strict_version = 0.0
@@ -208,14 +209,14 @@ class Interpreter:  # pylint: disable=too-many-instance-attributes
         elif not isinstance(sink, NullSink):
             for line in split_lines(decode_text(result.stdout, self.codepage)):
                 sink.emit(line)
-        if not stderr_redirected:
+        if not stderr_redirected and self.output.inherits_stderr:
             self.output.write_stderr_bytes(result.stderr)
         else:
-            lines = split_lines(decode_text(result.stderr, self.codepage))
             position = SourcePosition(self.text, call.start, call.end)
-            for record in native_error_records(self.program_label(call), lines, position):
+            records = self.output.stderr_records(self.program_label(call), decode_text(result.stderr, self.codepage), position)
+            for record in records:
                 self.report(record, errors, None)
-            ok = ok and not lines
+            ok = ok and not records
         self.success = ok
 
     @staticmethod

@@ -7,7 +7,8 @@ from __future__ import annotations
 import dataclasses
 
 from .codepages import encode_text
-from .ps_errors import CLIXML_CLOSE, CLIXML_HEADER, CLIXML_OPEN, ErrorRecord, clixml_error_elements, render_lines
+from .ps_errors import (CLIXML_CLOSE, CLIXML_HEADER, CLIXML_OPEN, ErrorRecord, SourcePosition, clixml_error_elements, native_error_records,
+                        render_lines)
 
 
 class RuntimeUnsupported(Exception):
@@ -23,7 +24,13 @@ class PSVariableObject:
 
 
 class ProcessOutput:
-    """stdout/stderr of powershell.exe: text lines are encoded with the shell's code page, native bytes pass as is."""
+    """stdout/stderr of powershell.exe: text lines are encoded with the shell's code page, native bytes pass as is.
+
+    (A PSRP pipeline has another output model with the same methods: shell/runspace.py ``RunspaceOutput``.)
+    """
+
+    #: A native program whose stderr is not redirected writes straight to powershell.exe's inherited stderr handle.
+    inherits_stderr = True
 
     def __init__(self, codepage: int):
         self.codepage = codepage
@@ -49,6 +56,13 @@ class ProcessOutput:
             self.stderr += encode_text(CLIXML_HEADER + CLIXML_OPEN, self.codepage)
             self._clixml_open = True
         self.stderr += encode_text(clixml_error_elements(render_lines(record)), self.codepage)
+
+    @staticmethod
+    def stderr_records(program: str, text: str, position: SourcePosition) -> list[ErrorRecord]:
+        """A redirected native stderr as error records: one per line (ps_errors.native_error_records)."""
+        from .ps_values import split_lines  # pylint: disable=import-outside-toplevel  # ps_values imports this module
+
+        return native_error_records(program, split_lines(text), position)
 
     def finish(self) -> tuple[bytes, bytes]:
         """Close the CLIXML document (the serializer writes `</Objs>` when the host exits)."""

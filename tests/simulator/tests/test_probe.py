@@ -24,7 +24,8 @@ def params(**changes):
 def script(p, strict=True):
     literal = json.dumps(p).replace("'", "''")
     lines = ["Set-StrictMode -Version Latest"] if strict else []
-    lines += [probe.PROBE_HEADER, f"$PortscaleProbeParams = '{literal}'", "$p = $PortscaleProbeParams | ConvertFrom-Json"]
+    lines += [probe.PROBE_HEADER, f"$PortscaleProbeParams = '{literal}'", "$p = $PortscaleProbeParams | ConvertFrom-Json",
+              probe.OUTPUT_EMISSION]
     return "\n".join(lines)
 
 

@@ -35,6 +35,10 @@ class DispatchContext:
     user: str
     default_codepage: int
     start_command: t.Callable[[Shell, Command], None]
+    # PowerShell shells (psrp_dispatch.py): runs a pipeline whose CREATE_PIPELINE (and input) arrived whole, and the
+    # HostServer, for the model's facts (profile, host name, elevation) and the auth settings a Get reports.
+    start_pipeline: t.Callable[[Shell, t.Any], None] = lambda shell, pipeline: None
+    server: t.Any = None
 
 
 def _shell(ctx: DispatchContext, req: soap.WsmanRequest) -> Shell:
@@ -164,6 +168,9 @@ def do_delete(ctx: DispatchContext, req: soap.WsmanRequest) -> bytes:
 
 async def dispatch(ctx: DispatchContext, req: soap.WsmanRequest) -> bytes:
     """Run one action; raises ActionFault for anything Windows would answer with a fault."""
+    if ((req.action == soap.ACTION_GET and req.resource_uri.lower() in (soap.RESOURCE_CONFIG.lower(), soap.RESOURCE_SHELLS.lower()))
+            or req.resource_uri.lower().startswith(soap.NS_POWERSHELL.lower() + "/")):
+        return await _dispatch_psrp(ctx, req)
     if req.resource_uri and req.resource_uri != soap.RESOURCE_CMD:
         raise ActionFault(faults.Fault(
             "s:Sender", "w:InvalidResourceURI", 2150858811,
@@ -182,3 +189,13 @@ async def dispatch(ctx: DispatchContext, req: soap.WsmanRequest) -> bytes:
     if handler is None:
         raise ActionFault(faults.action_not_supported(req.action))
     return handler(ctx, req)
+
+
+async def _dispatch_psrp(ctx: DispatchContext, req: soap.WsmanRequest) -> bytes:
+    """PowerShell shells (PSRP) and WS-Man Get, which pypsrp sends (psrp_dispatch.py, which imports this module)."""
+    from . import psrp_dispatch  # pylint: disable=import-outside-toplevel,cyclic-import
+
+    if req.action == soap.ACTION_GET:
+        return psrp_dispatch.wsman_get(ctx, req)
+    shell = None if req.action == soap.ACTION_CREATE else _shell(ctx, req)
+    return await psrp_dispatch.dispatch(ctx, req, shell)

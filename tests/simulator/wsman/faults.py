@@ -31,6 +31,8 @@ class Fault:
     wsman_code: int
     message: str
     wmi_error: bool = False
+    reason: str | None = None       # s:Reason when Windows words it differently from the WSManFault message
+    detail_uri: str | None = None   # a w:FaultDetail URI before the WSManFault
 
 
 def operation_timeout() -> Fault:
@@ -95,6 +97,42 @@ def internal_error(message: str) -> Fault:
     return Fault("s:Receiver", "w:InternalError", INTERNAL_ERROR, message)
 
 
+#: The s:Reason Windows gives every invalid-selector fault, and the FaultDetail it adds [OBS-H: pypsrp's recorded
+#: ``test_psrp_receive_failure.yml`` / ``test_winrs_bad_cmd_id.yml``].
+INVALID_SELECTORS_REASON = ("The WS-Management service cannot process the request because the request contained invalid selectors "
+                            "for the resource. ")
+UNEXPECTED_SELECTORS = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors"
+ACCESS_DENIED = 2147942405  # 0x80070005 E_ACCESSDENIED
+
+
+def command_gone(command_id: str) -> Fault:
+    """A PSRP Receive, Send or Signal for a pipeline that does not exist (any more) [OBS-H text, code and reason:
+    pypsrp's recorded ``test_psrp_receive_failure.yml``]; the id is not part of Windows' text."""
+    del command_id
+    return Fault(
+        "s:Sender", "w:InvalidSelectors", SHELL_NOT_FOUND,
+        "The Windows Remote Shell received a request to perform an operation on a command identifier that does not exist. "
+        "Either the command has completed execution or the client specified an invalid command identifier. ",
+        reason=INVALID_SELECTORS_REASON, detail_uri=UNEXPECTED_SELECTORS,
+    )
+
+
+def unknown_configuration(resource_uri: str) -> Fault:
+    """A PowerShell session configuration the host does not have [OBS-M: the code and text pypsrp users quote for
+    ``Microsoft.Exchange`` in jborean93/pypsrp#41 and #47; the SOAP subcode is INF]."""
+    return Fault(
+        "s:Sender", "w:InvalidResourceURI", 2150858811,
+        f"The WS-Management service cannot process the request. The resource URI ({resource_uri}) was not found in the "
+        "WS-Management catalog. The catalog contains the metadata that describes resources, or logical endpoints. ",
+    )
+
+
+def access_denied() -> Fault:
+    """What a user without administrator rights gets for the WinRM configuration [OBS-M: "Access is denied." with
+    code 2147942405, s:Receiver / w:InternalError, in wazuh/wazuh-ansible#581; for the config resource INF]."""
+    return Fault("s:Receiver", "w:InternalError", ACCESS_DENIED, "Access is denied. ")
+
+
 def _wmi_error_xml(fault: Fault) -> str:
     ns = soap.NS_WMIERROR
     return (
@@ -120,9 +158,11 @@ def fault_envelope(fault: Fault, relates_to: str, machine: str) -> bytes:
             f'<f:WSManFault xmlns:f="{soap.NS_FAULT}" Code="{fault.wsman_code}" Machine="{escape(machine)}">'
             f"<f:Message>{escape(fault.message)}</f:Message></f:WSManFault>"
         )
+    if fault.detail_uri:
+        detail = f"<w:FaultDetail>{escape(fault.detail_uri)}</w:FaultDetail>{detail}"
     body = (
         f"<s:Fault><s:Code><s:Value>{fault.code}</s:Value><s:Subcode><s:Value>{fault.subcode}</s:Value></s:Subcode></s:Code>"
-        f'<s:Reason><s:Text xml:lang="en-US">{escape(fault.message)}</s:Text></s:Reason>'
+        f'<s:Reason><s:Text xml:lang="en-US">{escape(fault.reason or fault.message)}</s:Text></s:Reason>'
         f"<s:Detail>{detail}</s:Detail></s:Fault>"
     )
     return soap.envelope(soap.ACTION_FAULT, relates_to, body)

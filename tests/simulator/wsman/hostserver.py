@@ -219,6 +219,54 @@ class HostServer:
         if reboot_delay is not None:
             self.schedule_reboot(float(reboot_delay), scheduled_by_model=True)
 
+    # ----- PSRP pipelines ------------------------------------------------------------------------------------
+    def _start_pipeline(self, shell: Shell, pipeline: t.Any) -> None:
+        task = asyncio.ensure_future(self._run_pipeline(shell, pipeline))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _run_pipeline_locked(self, shell: Shell, pipeline: t.Any) -> tuple[t.Any, float | None]:
+        """The pipeline's script under the host lock (saved if it changed the model), and the reboot it scheduled."""
+        from ..shell.runspace import run_runspace_script  # pylint: disable=import-outside-toplevel
+
+        with self.model_lock:
+            result = run_runspace_script(self.model, pipeline.script, shell.psrp.state, input_objects=pipeline.input_objects,
+                                         local_scope=pipeline.local_scope)
+            if getattr(self.model, "dirty", False):
+                self._save_locked()
+            delay = getattr(self.model, "scheduled_reboot", None)
+        return result, delay
+
+    async def _run_pipeline(self, shell: Shell, pipeline: t.Any) -> None:
+        """A PSRP pipeline: the same slow-command fault, host lock, saving and reboots as a WinRS command."""
+        session = shell.psrp
+        if pipeline.unsupported is not None:
+            session.fail(pipeline, f"SIMULATOR-UNSUPPORTED: {pipeline.unsupported}")
+            shell.psrp_changed.set()
+            return
+        generation = self.boot_generation
+        if self.faults.slow_command_ms:
+            self.counters.faults_injected["slow-command"] += 1
+            await asyncio.sleep(self.faults.slow_command_ms / 1000)
+        if generation != self.boot_generation or pipeline.command_id not in session.pipelines:
+            return  # the host went down, or the client stopped the pipeline, while it was starting: it never ran
+        reboot_delay = None
+        try:
+            result, reboot_delay = await asyncio.get_running_loop().run_in_executor(self.executor, self._run_pipeline_locked, shell, pipeline)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # A simulator bug must be loud: the pipeline fails with the error, the log gets the traceback.
+            log.exception("host %s: PSRP pipeline failed inside the simulator", self.config.name)
+            session.fail(pipeline, f"SIMULATOR-ERROR: {type(exc).__name__}: {exc}")
+        else:
+            try:
+                session.finish(pipeline, result)
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                log.exception("host %s: PSRP pipeline output failed inside the simulator", self.config.name)
+                session.abort(pipeline, f"SIMULATOR-ERROR: {type(exc).__name__}: {exc}")
+        shell.psrp_changed.set()
+        if reboot_delay is not None:
+            self.schedule_reboot(float(reboot_delay), scheduled_by_model=True)
+
     # ----- reboot -----------------------------------------------------------------------------------------
     def schedule_reboot(self, delay: float, scheduled_by_model: bool = False) -> bool:
         """Start a reboot in the background; False when one is already pending or under way."""
@@ -391,6 +439,8 @@ class HostServer:
             user=user,
             default_codepage=int(getattr(self.model, "oem_codepage", 437) or 437),
             start_command=self._start_command,
+            start_pipeline=self._start_pipeline,
+            server=self,
         )
         delay_ms = self.faults.take_delay(req.action_name)
         try:

@@ -3,7 +3,8 @@
 """Network-level faults and per-host HTTP counters, set and read at run time through the control endpoint.
 
 A counted fault fires for the next ``count`` matching requests and then clears itself. ``action`` narrows it to one
-WinRS action (Create, Command, Receive, Signal, Delete, Send) and ``skip`` lets that many matching requests through
+WS-Man action (Create, Command, Receive, Signal, Delete, Send, and Get; the same names for WinRS and PSRP shells)
+and ``skip`` lets that many matching requests through
 first, so a test can aim at one request of a task: with ansible-core's winrm connection a configuration module that
 changes something sends Create, Command, Receive (the read batch), Command, Receive (the write batch), ..., so
 ``drop action=Receive skip=1`` loses the write batch's output after the host ran it.
@@ -16,7 +17,7 @@ import dataclasses
 
 MAX_COUNT = 10_000
 MAX_MS = 600_000
-ACTIONS = ("create", "command", "receive", "signal", "delete", "send")
+ACTIONS = ("create", "command", "receive", "signal", "delete", "send", "get")
 
 #: Counted faults, each matched by action and skip (see the module docstring):
 #: ``drop`` closes the connection without an answer; ``delay`` answers ``ms`` late; ``error500`` answers a SOAP

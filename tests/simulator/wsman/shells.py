@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+import typing as t
 
 from ..results import CommandResult
 from . import soap
@@ -88,6 +89,11 @@ class Shell:
     created: float = dataclasses.field(default_factory=time.monotonic)
     commands: dict[str, Command] = dataclasses.field(default_factory=dict)
     operations: int = 0
+    # A PowerShell shell (resource URI Microsoft.PowerShell, wsman/psrp_dispatch.py): its runspace pool
+    # (psrp.PsrpSession), and an event set whenever PSRP data is queued for the client or the shell goes away, which a
+    # waiting Receive watches. Its pipelines count in ``operations`` while they exist.
+    psrp: t.Any = None
+    psrp_changed: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 @dataclasses.dataclass
@@ -98,10 +104,12 @@ class ShellTable:
     max_operations: int = DEFAULT_MAX_OPERATIONS
     shells: dict[str, Shell] = dataclasses.field(default_factory=dict)
 
-    def create(self, owner: str, codepage: int, noprofile: bool, input_streams: str, output_streams: str) -> Shell:
+    def create(self, owner: str, codepage: int, noprofile: bool, input_streams: str, output_streams: str,  # pylint: disable=too-many-arguments
+               shell_id: str | None = None) -> Shell:
+        """A new shell; ``shell_id`` is the client's (a PSRP client names the shell after its runspace pool)."""
         if len(self.shells) >= self.max_shells:
             raise QuotaError("shells", self.max_shells)
-        shell = Shell(soap.new_uuid(), owner, codepage, noprofile, input_streams, output_streams)
+        shell = Shell(shell_id or soap.new_uuid(), owner, codepage, noprofile, input_streams, output_streams)
         self.shells[shell.shell_id] = shell
         return shell
 
@@ -116,7 +124,10 @@ class ShellTable:
         shell.operations += 1
 
     def delete(self, shell_id: str) -> Shell | None:
-        return self.shells.pop(shell_id, None)
+        shell = self.shells.pop(shell_id, None)
+        if shell is not None:
+            shell.psrp_changed.set()  # a Receive waiting on a PowerShell shell sees it gone
+        return shell
 
     def clear(self) -> None:
         """A reboot (or a stop) drops every shell."""
@@ -124,6 +135,7 @@ class ShellTable:
             for command in shell.commands.values():
                 command.terminated = True
                 command.done.set()
+            shell.psrp_changed.set()
         self.shells.clear()
 
     def snapshot(self) -> dict:

@@ -26,8 +26,17 @@ ACTION_COMMAND = NS_SHELL + "/Command"
 ACTION_SEND = NS_SHELL + "/Send"
 ACTION_RECEIVE = NS_SHELL + "/Receive"
 ACTION_SIGNAL = NS_SHELL + "/Signal"
+ACTION_GET = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
 ACTION_FAULT = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
 RESOURCE_CMD = NS_SHELL + "/cmd"
+#: The default PowerShell session configuration (Microsoft.PowerShell); its Create carries a PSRP ``creationXml``.
+NS_POWERSHELL = "http://schemas.microsoft.com/powershell"
+RESOURCE_POWERSHELL = NS_POWERSHELL + "/Microsoft.PowerShell"
+#: WS-Man Get targets pypsrp 0.9.1 can send: the service configuration (``WSMan.get_server_config``, for
+#: MaxEnvelopeSizekb) and a shell's state (``RunspacePool.is_alive``).
+RESOURCE_CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config"
+RESOURCE_SHELLS = NS_SHELL
+NS_CONFIG = RESOURCE_CONFIG
 
 #: Short names used by counters and by action-specific fault injection.
 ACTION_NAMES = {
@@ -37,6 +46,7 @@ ACTION_NAMES = {
     ACTION_SEND: "Send",
     ACTION_RECEIVE: "Receive",
     ACTION_SIGNAL: "Signal",
+    ACTION_GET: "Get",
 }
 RESPONSE_ACTIONS = {
     ACTION_CREATE: ACTION_CREATE + "Response",
@@ -45,12 +55,14 @@ RESPONSE_ACTIONS = {
     ACTION_SEND: ACTION_SEND + "Response",
     ACTION_RECEIVE: ACTION_RECEIVE + "Response",
     ACTION_SIGNAL: ACTION_SIGNAL + "Response",
+    ACTION_GET: ACTION_GET + "Response",
 }
 STATE_DONE = NS_SHELL + "/CommandState/Done"
 STATE_RUNNING = NS_SHELL + "/CommandState/Running"
 
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
 DEFAULT_OPERATION_TIMEOUT = 60.0
+DEFAULT_MAX_ENVELOPE = 153600
 MAX_OPERATION_TIMEOUT = 600.0
 
 
@@ -69,6 +81,8 @@ class WsmanRequest:
     options: dict[str, str]
     operation_timeout: float
     body: ET.Element
+    #: The client's wsman:MaxEnvelopeSize (bytes; 153600 when absent, WinRM's default): a Receive answer must fit.
+    max_envelope_size: int = DEFAULT_MAX_ENVELOPE
 
     @property
     def action_name(self) -> str:
@@ -121,7 +135,13 @@ def parse_request(data: bytes) -> WsmanRequest:
         options=options,
         operation_timeout=parse_duration(header.findtext(f"{{{NS_WSMAN}}}OperationTimeout")),
         body=body,
+        max_envelope_size=_envelope_size(header.findtext(f"{{{NS_WSMAN}}}MaxEnvelopeSize")),
     )
+
+
+def _envelope_size(text: str | None) -> int:
+    value = (text or "").strip()
+    return min(max(int(value), 8192), 16 * 1024 * 1024) if value.isdigit() else DEFAULT_MAX_ENVELOPE
 
 
 def new_uuid() -> str:
