@@ -36,7 +36,7 @@ TEST_PATH_LATEST := $(PYBIN):$(VENV_LATEST)/bin:$(PATH)
 ANSIBLE_TEST_FLAGS := --venv --color no
 
 .PHONY: help venv venv-latest tree pybin get-pip test sanity sanity-latest units units-latest lint changelog-lint \
-        build install-check simulator-test integration clean distclean constraints
+        build install-check simulator-test integration integration-psrp clean distclean constraints
 
 help:
 	@echo "make test           the whole suite (what CI runs)"
@@ -51,6 +51,7 @@ help:
 	@echo "make build          build the collection tarball and install it from the tarball"
 	@echo "make simulator-test the simulated Windows host's own tests"
 	@echo "make integration    ansible-test windows-integration against simulated hosts (NTLM, message encryption)"
+	@echo "make integration-psrp   the same targets over the psrp connection (inventory.psrp)"
 	@echo "make reliability    the reliability and security matrix against simulated hosts (docs/reliability.md)"
 	@echo "make demo           the port_capacity role against three simulated hosts (audit, enforce, enforce again)"
 	@echo "make bench          cost per task, controller CPU, fleet scale (docs/performance.md; not part of make test)"
@@ -103,7 +104,7 @@ tree:
 # Tests
 
 # The parts of `make test`, in order. Larger features add theirs from their own file under mk/ (included here).
-TEST_PARTS := sanity units sanity-latest units-latest lint changelog-lint build simulator-test integration
+TEST_PARTS := sanity units sanity-latest units-latest lint changelog-lint build simulator-test integration integration-psrp
 -include $(wildcard mk/*.mk)
 
 test: $(TEST_PARTS)
@@ -135,8 +136,10 @@ build: venv
 	$(VENV)/bin/ansible-galaxy collection install --force -p $(INSTALLED) $(DIST)/portscale-tcpip-$(VERSION).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python tools/check_installed.py $(DIST)/portscale-tcpip-$(VERSION).tar.gz
 
-simulator-test: venv
+# ansible.windows 3.2.0 and the newest (mk/demo.mk): their own win_reboot code runs against the host model too.
+simulator-test: venv $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK)
 	@if [ -d tests/simulator/tests ]; then \
+	  SIMULATOR_ANSIBLE_WINDOWS=$(DEMO_COLLECTIONS):$(DEMO_COLLECTIONS_3_2) \
 	  PYTHONPATH=$(ROOT)/tests $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/simulator/tests; \
 	else echo "no simulator tests yet"; fi
 
@@ -151,12 +154,21 @@ INTEGRATION_SIM_DIR := $(BUILD)/sim-integration
 INTEGRATION_HOSTS := --host win2022:server2022 --host win2016:server2016 --host win2012r2:server2012r2 --host win11:win11:hyperv=true \
                      --host win2008r2:server2008r2
 
-integration: venv pybin get-pip tree
-	rm -rf $(INTEGRATION_SIM_DIR)
-	$(SIM) start --state-dir $(INTEGRATION_SIM_DIR) $(INTEGRATION_HOSTS) --auth ntlm --daemon --max-lifetime 3600
-	cp $(INTEGRATION_SIM_DIR)/inventory.winrm $(COLL)/tests/integration/inventory.winrm
+# $(1): the simulator's inventory file (inventory.winrm: winrm; inventory.psrp: psrp), $(2): the state dir's suffix.
+define INTEGRATION_RULE
+	rm -rf $(INTEGRATION_SIM_DIR)$(2)
+	$(SIM) start --state-dir $(INTEGRATION_SIM_DIR)$(2) $(INTEGRATION_HOSTS) --auth ntlm --daemon --max-lifetime 3600
+	cp $(INTEGRATION_SIM_DIR)$(2)/$(1) $(COLL)/tests/integration/inventory.winrm
 	set +e; cd $(COLL) && PATH=$(TEST_PATH) ansible-test windows-integration $(ANSIBLE_TEST_FLAGS) --python 3.11 $(INTEGRATION_TARGETS); \
-	  rc=$$?; $(SIM) stop --state-dir $(INTEGRATION_SIM_DIR); exit $$rc
+	  rc=$$?; $(SIM) stop --state-dir $(INTEGRATION_SIM_DIR)$(2); exit $$rc
+endef
+
+integration: venv pybin get-pip tree
+	$(call INTEGRATION_RULE,inventory.winrm,)
+
+# Every target again over ansible-core's psrp connection (PSRP on the same WS-Man endpoint, NTLM, message encryption).
+integration-psrp: venv pybin get-pip tree
+	$(call INTEGRATION_RULE,inventory.psrp,-psrp)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Housekeeping

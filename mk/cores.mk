@@ -14,7 +14,8 @@ CORE_PYTHON_2.20 := 3.12
 core_venv = $(ROOT)/.venv-core-$(1)
 core_path = $(PYBIN):$(call core_venv,$(1))/bin:$(PATH)
 
-.PHONY: venv-cores units-cores sanity-oldest integration-smoke-oldest integration-smoke-latest \
+.PHONY: venv-cores units-cores sanity-oldest integration-smoke-oldest integration-smoke-latest integration-smoke-$(SMOKE_CORE) \
+        integration-smoke-psrp-oldest integration-smoke-psrp-latest \
         $(foreach line,$(CORE_LINES),units-core-$(line))
 
 define CORE_LINE_RULES
@@ -35,22 +36,37 @@ units-cores: $(foreach line,$(CORE_LINES),units-core-$(line))
 sanity-oldest: $(call core_venv,$(OLDEST_CORE))/.stamp pybin get-pip tree
 	cd $(COLL) && PATH=$(call core_path,$(OLDEST_CORE)) ansible-test sanity $(ANSIBLE_TEST_FLAGS)
 
-# The smoke target through winrm (NTLM, message encryption) on the oldest and the newest core.
+# The smoke target (every module: read, change, converged, probe) through winrm (NTLM, message encryption) on the
+# oldest, a middle and the newest core, and through psrp (NTLM, message encryption, the simulator's inventory.psrp)
+# on the oldest and the newest. $(1): name, $(2): PATH, $(3): Python, $(4): the simulator's inventory file.
 SMOKE_SIM_DIR := $(BUILD)/sim-smoke
 SMOKE_HOSTS := --host smoke2022:server2022
+SMOKE_CORE := 2.18
 
 define SMOKE_RULE
 	rm -rf $(SMOKE_SIM_DIR)-$(1)
 	$(SIM) start --state-dir $(SMOKE_SIM_DIR)-$(1) $(SMOKE_HOSTS) --auth ntlm --daemon --max-lifetime 1800
-	cp $(SMOKE_SIM_DIR)-$(1)/inventory.winrm $(COLL)/tests/integration/inventory.winrm
+	cp $(SMOKE_SIM_DIR)-$(1)/$(4) $(COLL)/tests/integration/inventory.winrm
 	set +e; cd $(COLL) && PATH=$(2) ansible-test windows-integration $(ANSIBLE_TEST_FLAGS) --python $(3) win_smoke; \
 	  rc=$$?; $(SIM) stop --state-dir $(SMOKE_SIM_DIR)-$(1); exit $$rc
 endef
 
+PYTHON_LATEST_VERSION = $(patsubst python%,%,$(notdir $(PYTHON_LATEST)))
+
 integration-smoke-oldest: venv $(call core_venv,$(OLDEST_CORE))/.stamp pybin get-pip tree
-	$(call SMOKE_RULE,oldest,$(call core_path,$(OLDEST_CORE)),$(CORE_PYTHON_$(OLDEST_CORE)))
+	$(call SMOKE_RULE,oldest,$(call core_path,$(OLDEST_CORE)),$(CORE_PYTHON_$(OLDEST_CORE)),inventory.winrm)
+
+integration-smoke-$(SMOKE_CORE): venv $(call core_venv,$(SMOKE_CORE))/.stamp pybin get-pip tree
+	$(call SMOKE_RULE,$(SMOKE_CORE),$(call core_path,$(SMOKE_CORE)),$(CORE_PYTHON_$(SMOKE_CORE)),inventory.winrm)
 
 integration-smoke-latest: venv venv-latest pybin get-pip tree
-	$(call SMOKE_RULE,latest,$(TEST_PATH_LATEST),$(patsubst python%,%,$(notdir $(PYTHON_LATEST))))
+	$(call SMOKE_RULE,latest,$(TEST_PATH_LATEST),$(PYTHON_LATEST_VERSION),inventory.winrm)
 
-TEST_PARTS += units-cores sanity-oldest integration-smoke-oldest integration-smoke-latest
+integration-smoke-psrp-oldest: venv $(call core_venv,$(OLDEST_CORE))/.stamp pybin get-pip tree
+	$(call SMOKE_RULE,psrp-oldest,$(call core_path,$(OLDEST_CORE)),$(CORE_PYTHON_$(OLDEST_CORE)),inventory.psrp)
+
+integration-smoke-psrp-latest: venv venv-latest pybin get-pip tree
+	$(call SMOKE_RULE,psrp-latest,$(TEST_PATH_LATEST),$(PYTHON_LATEST_VERSION),inventory.psrp)
+
+TEST_PARTS += units-cores sanity-oldest integration-smoke-oldest integration-smoke-$(SMOKE_CORE) integration-smoke-latest \
+              integration-smoke-psrp-oldest integration-smoke-psrp-latest

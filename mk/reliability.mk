@@ -7,7 +7,11 @@
 RELIABILITY_ENV := PYTHONPATH=$(ROOT)/tests:$(ROOT)/tests/reliability PORTSCALE_COLLECTIONS_PATH=$(BUILD) \
   PATH=$(VENV)/bin:$(PATH) ANSIBLE_NOCOLOR=1
 
-reliability: venv tree
-	cd $(ROOT)/tests/reliability && $(RELIABILITY_ENV) $(VENV)/bin/python -m pytest -q -p no:cacheprovider -rA $(RELIABILITY_ARGS) .
+# The role's reboot runs through ansible.windows.win_reboot of 3.2.0 and of the newest release (mk/demo.mk fetches both).
+ANSIBLE_WINDOWS_ROOTS := $(DEMO_COLLECTIONS_3_2):$(DEMO_COLLECTIONS)
+
+reliability: venv tree $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK)
+	cd $(ROOT)/tests/reliability && $(RELIABILITY_ENV) PORTSCALE_ANSIBLE_WINDOWS=$(ANSIBLE_WINDOWS_ROOTS) RELIABILITY_REQUIRE_ANSIBLE_WINDOWS=1 \
+	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider -rA $(RELIABILITY_ARGS) .
 
 TEST_PARTS += reliability

@@ -16,8 +16,10 @@ attributes:
   action:
     support: full
     details:
-      - Runs on the controller and talks to the host over the task's own connection. Tested over winrm (Basic and NTLM,
-        HTTP and HTTPS) and ssh with C(ansible_shell_type=powershell); psrp accepts the same commands but is untested.
+      - Runs on the controller and talks to the host over the task's own connection, on ansible-core 2.16 to 2.21. Tested
+        over winrm (Basic and NTLM, HTTP and HTTPS), psrp (NTLM and Basic, HTTP and HTTPS; needs pypsrp) and ssh with
+        C(ansible_shell_type=powershell) (before ansible-core 2.18, Windows OpenSSH must have PowerShell as its default
+        shell). The README's table says which core runs which test.
   async:
     support: none
   bypass_host_loop:

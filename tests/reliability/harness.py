@@ -74,8 +74,10 @@ def write_playbook(path: pathlib.Path, plays: t.Any) -> pathlib.Path:
 
 def run_playbook(tmp_path: pathlib.Path, inventory: str, plays: t.Any, *, extra_vars: dict | None = None,
                  verbosity: int = 0, check: bool = False, diff: bool = False, limit: str | None = None,
-                 forks: int = 25, env: dict[str, str] | None = None, name: str = "play") -> PlayRun:
-    """Run ``plays`` (YAML text or a list of plays) and return every recorded task result."""
+                 forks: int = 25, env: dict[str, str] | None = None, name: str = "play",
+                 extra_collections: t.Sequence[str] = ()) -> PlayRun:
+    """Run ``plays`` (YAML text or a list of plays) and return every recorded task result; ``extra_collections``
+    are more collection roots after the collection under test (ansible.windows for the role's reboot)."""
     run_dir = tmp_path / name
     run_dir.mkdir(parents=True, exist_ok=True)
     playbook = write_playbook(run_dir / "playbook.yml", plays)
@@ -94,7 +96,7 @@ def run_playbook(tmp_path: pathlib.Path, inventory: str, plays: t.Any, *, extra_
         argv += ["--limit", limit]
     environment = dict(
         os.environ,
-        ANSIBLE_COLLECTIONS_PATH=collections_path(),
+        ANSIBLE_COLLECTIONS_PATH=collections_path() + "".join(os.pathsep + path for path in extra_collections),
         ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
         ANSIBLE_CALLBACKS_ENABLED="record",
         PORTSCALE_RECORD_FILE=str(record),

@@ -282,6 +282,9 @@ CASES = [
                  ["port_capacity_probe_min_success=101 must be between 0 and port_capacity_probe_count (100)"], id="B-92", marks=row("B-92")),
     pytest.param(role(port_capacity_probe_timeout="60 & calc"),
                  ["port_capacity_probe_timeout", "60 & calc", "int"], id="B-93", marks=row("B-93")),
+    # The module's limit (win_port_probe refuses more than 90): the role used to accept up to 100 and fail at the probe.
+    pytest.param(role(port_capacity_probe_max_free_share=95),
+                 ["port_capacity_probe_max_free_share=95 is not a percentage from 1 to 90"], id="B-95", marks=row("B-95")),
 ]
 
 # What the valid control tasks cost, exactly (docs/role.md, docs/semantics.md: one command execution per read, one more

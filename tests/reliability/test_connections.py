@@ -1,8 +1,9 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Connections (docs/reliability.md, rows C-NN): every module over WinRM with Basic and NTLM, over HTTP and HTTPS
-(certificate validation on), and over Windows OpenSSH (``ansible_connection: ssh``, ``ansible_shell_type:
-powershell``) against the same simulated host model — same results, same round trips."""
+(certificate validation on), over PSRP (``ansible_connection: psrp``, the simulator's ``inventory.psrp.yml``) and
+over Windows OpenSSH (``ansible_connection: ssh``, ``ansible_shell_type: powershell``) against the same simulated
+host model — same results, same round trips."""
 
 from __future__ import annotations
 
@@ -73,6 +74,32 @@ def test_every_module_over_winrm(winrm_run, host):
         assert http["ntlm_handshakes"] == len(TASKS) and http["faults_injected"].get("unencrypted-rejected", 0) == 0
     else:
         assert http["ntlm_handshakes"] == 0 and http["auth_round_trips"] == 0  # Basic is pre-emptive
+
+
+PSRP_HOSTS = {"psrp-ntlm": ("ntlm", False), "psrp-basic-https": ("basic", True)}
+
+
+@pytest.fixture(scope="module")
+def psrp_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("psrp")
+    specs = [HostSpec(name, auth=auth, https=https) for name, (auth, https) in PSRP_HOSTS.items()]
+    with fleet_of(str(tmp / "sim"), specs) as fleet:
+        run = run_playbook(tmp, fleet.inventory("inventory.psrp.yml"), play("windows", TASKS))
+        yield run, {h: fleet.counters(h) for h in PSRP_HOSTS}
+
+
+@pytest.mark.parametrize("host", [
+    pytest.param("psrp-ntlm", id="C-07", marks=row("C-07")),
+    pytest.param("psrp-basic-https", id="C-08", marks=row("C-08")),
+])
+def test_every_module_over_psrp(psrp_run, host):
+    run, counters = psrp_run
+    assert run.rc == 0, run.output[-3000:]
+    # The probe's result line is an output object of the pipeline: a [Console]::Out line would be lost over PSRP.
+    expect_converged(run, host)
+    model = counters[host]["model"]
+    assert model["commands_run"] == sum(EXECUTIONS.values())
+    assert model["psrp_pipelines"] == sum(EXECUTIONS.values())  # every execution was a PSRP pipeline, none WinRS
 
 
 @pytest.fixture(scope="module")

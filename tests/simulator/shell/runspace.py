@@ -301,11 +301,13 @@ def run_runspace_script(model, script: str, state: RunspaceState | None = None, 
                         codepage: int | None = None) -> RunspaceResult:
     """Run ``script`` as the one command of a PSRP pipeline, ``input_objects`` as its pipeline input.
 
-    Counts one command in ``model.counters["commands_run"]`` and logs one command-log entry of kind ``psrp`` (the
+    Counts one command in ``model.counters["commands_run"]`` (and one in ``psrp_pipelines``) and logs one command-log entry of kind ``psrp`` (the
     script as its line, the input as its stdin), like ``run_command_line`` does for a WinRS command. ``codepage``
     defaults to the host's OEM code page (natives write, and PowerShell reads, with it when there is no console).
     """
     model.counters["commands_run"] = model.counters.get("commands_run", 0) + 1
+    # Which connection reached the host: tests over inventory.psrp check that PSRP really carried their tasks.
+    model.counters["psrp_pipelines"] = model.counters.get("psrp_pipelines", 0) + 1
     hooks = hooks or default_hooks()
     codepage = codepage or int(getattr(model, "oem_codepage", 437) or 437)
     state = state if state is not None else RunspaceState()
