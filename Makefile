@@ -136,8 +136,9 @@ build: venv
 	$(VENV)/bin/ansible-galaxy collection install --force -p $(INSTALLED) $(DIST)/portscale-tcpip-$(VERSION).tar.gz
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(VENV)/bin/python tools/check_installed.py $(DIST)/portscale-tcpip-$(VERSION).tar.gz
 
-# ansible.windows 3.2.0 and the newest (mk/demo.mk): their own win_reboot code runs against the host model too.
-simulator-test: venv $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK)
+# ansible.windows 3.2.0 and the newest (mk/demo.mk): their own win_reboot code runs against the host model too; the
+# other cores' venvs (mk/cores.mk): raw over psrp runs on each of them.
+simulator-test: venv venv-cores $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK)
 	@if [ -d tests/simulator/tests ]; then \
 	  SIMULATOR_ANSIBLE_WINDOWS=$(DEMO_COLLECTIONS):$(DEMO_COLLECTIONS_3_2) \
 	  PYTHONPATH=$(ROOT)/tests $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/simulator/tests; \

@@ -898,6 +898,15 @@ NOT_ADDRESSES = {
     ("tests/simulator/wsman/auth.py", "2.2.9.1"): "a section number of MS-WSMV in the docstring",
     ("tests/simulator/probe.py", "0.0.0.0"): "the wildcard address of the simulated host's netstat rows, compared as text",
     ("tests/reliability/test_bad_input.py", "0.0.0.0"): "netstat rows given to the parse_netstat filter as text",
+    ("tests/simulator/psrp/session.py", "1.1.0.1"): "the CLIXML schema version PowerShell writes",
+    ("tests/simulator/psrp/records.py", "2.2.3.15"): "a section number of MS-PSRP (ErrorRecord) in the docstring",
+    ("tests/simulator/psrp/session.py", "2.2.2.9"): "a section number of MS-PSRP in a comment",
+    ("tests/simulator/psrp/session.py", "2.2.3.11"): "a section number of MS-PSRP in a comment",
+    ("tests/simulator/psrp/session.py", "3.1.4.1"): "a section number of MS-PSRP in a comment",
+    ("tests/simulator/shell/runspace.py", "2.2.2.20"): "a section number of MS-PSRP in a comment",
+    ("tests/simulator/shell/runspace.py", "2.2.2.24"): "a section number of MS-PSRP in a comment",
+    ("tests/simulator/shell/runspace.py", "2.2.3.17"): "a section number of MS-PSRP (host method identifiers)",
+    ("tests/simulator/wsman/psrp_soap.py", "3.1.4.14"): "a section number of MS-PSRP in a comment",
 }
 THIS_FILE = str(pathlib.Path(__file__).resolve().relative_to(REPO))
 

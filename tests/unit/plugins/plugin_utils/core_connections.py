@@ -8,7 +8,9 @@ right is for the connection plugins themselves to say, and they changed between 
 each core's real ``exec_command`` (every wrapping, encoding and stdin handling it does) and give what it would put
 on the wire to the simulator's shell layer: a WinRS command line goes through cmd.exe's 8191-character limit and
 powershell.exe (a second one when the core encodes the line again), an ssh exec string through cmd.exe (sshd's
-default shell), a psrp script straight into the subset interpreter (a runspace has no command line).
+default shell), a psrp script straight into the subset interpreter (a runspace has no command line; what a
+runspace loses or reshapes, such as ``[Console]::Out``, is for the end-to-end psrp runs through pypsrp and the
+simulator's PSRP server: win_smoke on 2.16 and 2.21, every integration target and docs/reliability.md C-07/C-08).
 """
 
 from __future__ import annotations
