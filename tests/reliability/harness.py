@@ -75,15 +75,16 @@ def write_playbook(path: pathlib.Path, plays: t.Any) -> pathlib.Path:
 def run_playbook(tmp_path: pathlib.Path, inventory: str, plays: t.Any, *, extra_vars: dict | None = None,
                  verbosity: int = 0, check: bool = False, diff: bool = False, limit: str | None = None,
                  forks: int = 25, env: dict[str, str] | None = None, name: str = "play",
-                 extra_collections: t.Sequence[str] = ()) -> PlayRun:
+                 extra_collections: t.Sequence[str] = (), playbook_exe: str = ANSIBLE_PLAYBOOK) -> PlayRun:
     """Run ``plays`` (YAML text or a list of plays) and return every recorded task result; ``extra_collections``
-    are more collection roots after the collection under test (ansible.windows for the role's reboot)."""
+    are more collection roots after the collection under test (ansible.windows for the role's reboot); ``playbook_exe``
+    another ansible-core's ansible-playbook (default: this Python's)."""
     run_dir = tmp_path / name
     run_dir.mkdir(parents=True, exist_ok=True)
     playbook = write_playbook(run_dir / "playbook.yml", plays)
     record = run_dir / "results.jsonl"
     record.unlink(missing_ok=True)
-    argv = [ANSIBLE_PLAYBOOK, "-i", inventory, str(playbook), "--forks", str(forks)]
+    argv = [playbook_exe, "-i", inventory, str(playbook), "--forks", str(forks)]
     if extra_vars:
         argv += ["-e", json.dumps(extra_vars)]
     if verbosity:

@@ -7,6 +7,9 @@ host model — same results, same round trips."""
 
 from __future__ import annotations
 
+import os
+import pathlib
+
 import pytest
 
 from harness import play, row, run_playbook
@@ -118,6 +121,31 @@ def test_every_module_over_windows_openssh(ssh_run):
     assert counters["ssh1"]["model"]["commands_run"] == sum(EXECUTIONS.values())
     assert counters["ssh1"]["ssh"]["commands"] == sum(EXECUTIONS.values())
     assert counters["ssh1"]["http"]["requests_by_action"] == {}  # nothing went over WinRM
+
+
+# ansible-core 2.16-2.17's ssh connection sends PowerShell syntax (``chcp.com 65001 > $null ; PowerShell ...``), which
+# needs sshd's DefaultShell set to PowerShell; the oldest core's venv comes from mk/cores.mk.
+OLDEST_PLAYBOOK = pathlib.Path(__file__).resolve().parents[2] / ".venv-core-2.16" / "bin" / "ansible-playbook"
+
+
+@pytest.fixture(scope="module")
+def ssh_powershell_run(tmp_path_factory):
+    if not OLDEST_PLAYBOOK.exists():
+        pytest.fail(f"{OLDEST_PLAYBOOK} is missing: `make reliability` creates it (mk/cores.mk)")
+    tmp = tmp_path_factory.mktemp("ssh-powershell")
+    with fleet_of(str(tmp / "sim"), [HostSpec("ssh-ps", ssh=True, ssh_shell="powershell")]) as fleet:
+        run = run_playbook(tmp, fleet.inventory("inventory.ssh.yml"), play("windows", TASKS), playbook_exe=os.fspath(OLDEST_PLAYBOOK))
+        yield run, fleet.counters("ssh-ps")
+
+
+@row("C-09")
+def test_every_module_over_ssh_with_powershell_as_default_shell_on_the_oldest_core(ssh_powershell_run):
+    run, counters = ssh_powershell_run
+    assert run.rc == 0, run.output[-3000:]
+    expect_converged(run, "ssh-ps")
+    assert counters["model"]["commands_run"] == sum(EXECUTIONS.values())
+    assert counters["ssh"]["commands"] == sum(EXECUTIONS.values())
+    assert counters["http"]["requests_by_action"] == {}
 
 
 @row("C-06")

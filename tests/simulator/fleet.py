@@ -35,7 +35,10 @@ PORTS_FILE = "ports.json"  # kept after stop, so a restarted fleet gets the same
 TOKEN_FILE = "control.token"
 PASSWORD_FILE = "password"
 DEFAULT_USER = "simadmin"
-HOST_OPTION_KEYS = ("locale", "elevated", "hyperv", "load", "seed", "auth", "https", "ssh")
+HOST_OPTION_KEYS = ("locale", "elevated", "hyperv", "load", "seed", "auth", "https", "ssh", "ssh_shell")
+#: What sshd starts commands with: its default cmd.exe, or PowerShell when the DefaultShell registry value names it
+#: (Microsoft "OpenSSH Server configuration for Windows": HKLM\SOFTWARE\OpenSSH DefaultShell).
+SSH_SHELLS = ("cmd", "powershell")
 
 
 class FleetError(OperationError):
@@ -56,6 +59,7 @@ class HostSpec:
     auth: str | None = None
     https: bool | None = None
     ssh: bool | None = None  # an SSH front end next to WinRM (None: the fleet's ``ssh`` option)
+    ssh_shell: str = "cmd"  # sshd's DefaultShell (SSH_SHELLS)
 
 
 @dataclasses.dataclass
@@ -111,7 +115,7 @@ def _parse_bool(text: str, what: str) -> bool:
 
 
 def parse_host_spec(text: str) -> HostSpec:
-    """``NAME:PROFILE[:key=value...]`` with keys locale, elevated, hyperv, load, seed, auth, https."""
+    """``NAME:PROFILE[:key=value...]`` with keys locale, elevated, hyperv, load, seed, auth, https, ssh, ssh_shell."""
     parts = text.split(":")
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise FleetError(f"--host {text!r}: expected NAME:PROFILE[:key=value...]")
@@ -129,6 +133,10 @@ def parse_host_spec(text: str) -> HostSpec:
             if not value.isdigit():
                 raise FleetError(f"--host {name} seed must be a non-negative integer")
             spec.seed = int(value)
+        elif key == "ssh_shell":
+            if value not in SSH_SHELLS:
+                raise FleetError(f"--host {name} ssh_shell must be one of {', '.join(SSH_SHELLS)}")
+            spec.ssh_shell = value
         elif key == "auth":
             if value not in AUTH_CHOICES:
                 raise FleetError(f"--host {name} auth must be one of {', '.join(AUTH_CHOICES)}")
@@ -383,7 +391,7 @@ class Fleet:
             self.hosts[spec.name] = self._make_host(spec, ports[spec.name], path, model, tls_files)
         if glue:
             self.ssh_keys, self.ssh = glue.attach_front_ends(self.hosts, ssh_names, ports, self.state_dir, self.options.user,
-                                                             self.options.ssh_limits)
+                                                             self.options.ssh_limits, {s.name: s.ssh_shell for s in self.specs})
         try:
             await asyncio.gather(*(host.listen() for host in self.hosts.values()))
         except OSError as exc:

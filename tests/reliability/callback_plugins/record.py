@@ -19,6 +19,12 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 
+def _part(result, name):
+    """A TaskResult's ``result``/``host``/``task``: public from ansible-core 2.19, ``_result``/``_host``/``_task`` before
+    (C-09 runs the oldest core)."""
+    return getattr(result, name) if hasattr(result, name) else getattr(result, "_" + name)
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
@@ -30,13 +36,13 @@ class CallbackModule(CallbackBase):
         self._path = os.environ["PORTSCALE_RECORD_FILE"]
 
     def _record(self, status, result):
-        data = json.loads(self._dump_results(result.result, indent=None))
-        line = {"host": result.host.get_name(), "task": result.task.get_name(), "status": status, "result": data}
+        data = json.loads(self._dump_results(_part(result, "result"), indent=None))
+        line = {"host": _part(result, "host").get_name(), "task": _part(result, "task").get_name(), "status": status, "result": data}
         with open(self._path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, sort_keys=True) + "\n")
 
     def v2_runner_on_ok(self, result):
-        self._record("changed" if result.result.get("changed") else "ok", result)
+        self._record("changed" if _part(result, "result").get("changed") else "ok", result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._record("ignored" if ignore_errors else "failed", result)

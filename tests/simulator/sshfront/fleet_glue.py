@@ -22,12 +22,13 @@ def port_key(name: str) -> str:
 
 
 def attach_front_ends(hosts: dict[str, t.Any], names: list[str], ports: dict[str, int], state_dir: str, user: str,  # pylint: disable=too-many-arguments
-                      limits: SshLimits | None, default_shell: str = "cmd") -> tuple[SshKeys, dict[str, SshFrontEnd]]:
-    """One front end per named host, registered with the host so it listens and stops with it."""
+                      limits: SshLimits | None, default_shells: dict[str, str] | None = None) -> tuple[SshKeys, dict[str, SshFrontEnd]]:
+    """One front end per named host, registered with the host so it listens and stops with it; ``default_shells``:
+    sshd's DefaultShell per host ("cmd" when a host is not named)."""
     keys = ensure_ssh_keys(state_dir)
     fronts: dict[str, SshFrontEnd] = {}
     for name in names:
-        front = SshFrontEnd(hosts[name], ports[port_key(name)], keys, user, limits, default_shell)
+        front = SshFrontEnd(hosts[name], ports[port_key(name)], keys, user, limits, (default_shells or {}).get(name, "cmd"))
         hosts[name].front_ends.append(front)
         fronts[name] = front
     return keys, fronts

@@ -18,7 +18,7 @@ import pytest
 import winrm
 
 from simulator.__main__ import _build_parser, _options
-from simulator.fleet import HostSpec, parse_host_spec, start_fleet
+from simulator.fleet import FleetError, HostSpec, parse_host_spec, start_fleet
 from simulator.sshfront import SshLimits
 from simulator.sshfront.exec_line import split_exec_command
 
@@ -308,6 +308,10 @@ def test_cli_options():
     assert options.ssh is True
     assert parse_host_spec("gw1:server2022:ssh=true").ssh is True
     assert parse_host_spec("gw1:server2022").ssh is None
+    assert parse_host_spec("gw1:server2022").ssh_shell == "cmd"
+    assert parse_host_spec("gw1:server2022:ssh=true:ssh_shell=powershell").ssh_shell == "powershell"
+    with pytest.raises(FleetError, match="ssh_shell must be one of cmd, powershell"):
+        parse_host_spec("gw1:server2022:ssh_shell=bash")
 
 
 def ansible_raw(fleet, tmp_path, command: str, hosts: str = "ssh1", extra_env: dict | None = None) -> subprocess.CompletedProcess:
