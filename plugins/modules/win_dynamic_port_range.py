@@ -80,7 +80,8 @@ extends_documentation_fragment:
 notes:
   - Needs an administrator account to change a range; reading works without.
   - Windows Server 2003 and older have no netsh dynamic range (MaxUserPort sets it); the module fails there and says so.
-  - Hyper-V/WinNAT reservations are re-planned inside the new range only when the C(winnat) service restarts or the host reboots.
+  - Hyper-V/WinNAT reservations already made stay where they are when the range changes; new ones are placed inside the new range
+    at the next boot. Restarting the C(winnat) service only removes them (until the next boot).
 seealso:
   - module: portscale.tcpip.win_tcpip_parameters
   - module: portscale.tcpip.win_excluded_port_range

@@ -13,7 +13,8 @@ short_description: Manage administered excluded port ranges, leaving Hyper-V/Win
 version_added: 0.1.0
 description:
   - Adds and removes administered port exclusions (C(netsh int ipv4|ipv6 add|delete excludedportrange)), port blocks Windows
-    never hands out as ephemeral ports and refuses to other applications, so a service can always bind its port.
+    never hands out as ephemeral ports. An application can still bind them explicitly, so the service that owns the port finds
+    it free. Only Hyper-V/WinNAT reservations make binds fail with 10013 (WSAEACCES).
   - Only administered exclusions (the rows netsh marks with C(*)) belong to you. Rows without C(*) are Hyper-V, WinNAT/HNS
     reservations (100-port blocks that move at every boot) or HTTP.sys registrations; the module reports them in
     RV(system_reservations) and never deletes them.
@@ -72,8 +73,12 @@ options:
   winnat_restart:
     description:
       - Allow the module to stop the C(winnat) service while it adds exclusions that overlap a WinNAT reservation, then start it
-        again (also when the add fails). WinNAT re-plans its reservations outside the new exclusions when it starts.
-      - Stopping winnat briefly interrupts NAT for Hyper-V/WSL/container networks on the host.
+        again (also when the add fails).
+      - Stopping winnat removes every WinNAT reservation (all of them, not only the one in the way), and starting it again does
+        not re-create them. They return at the next boot, or when HNS, Docker or WSL reserve again, outside the administered
+        exclusions.
+      - Stopping winnat briefly interrupts NAT for Hyper-V/WSL/container networks on the host; plan a reboot after the change
+        when VMs or containers need their NAT.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -86,7 +91,7 @@ notes:
 seealso:
   - module: portscale.tcpip.win_dynamic_port_range
   - name: KB 3039044
-    description: Excluded ports and error 10013 (WSAEACCES).
+    description: A second SO_REUSEADDR bind to an excluded port fails with 10013 (2008 R2–2012 R2).
     link: https://learn.microsoft.com/en-us/troubleshoot/windows-server/networking/error-10013-wsaeacces-is-returned
 author:
   - portscale.tcpip contributors (@portscale)
@@ -152,7 +157,10 @@ after:
   type: dict
   sample: {"ipv4_tcp": [{"start": 5022, "end": 5022, "count": 1}, {"start": 50000, "end": 50059, "count": 60}]}
 system_reservations:
-  description: Rows without C(*) (Hyper-V/WinNAT/HNS reservations and HTTP.sys registrations) per table; reported, never changed.
+  description:
+    - Rows without C(*) (Hyper-V/WinNAT/HNS reservations and HTTP.sys registrations) per table; never deleted by the module.
+    - After a change, as the host reports them after it (O(winnat_restart) removes every WinNAT block); in check mode, as the
+      change would leave them. Null when the host could not be read back after the writes.
   returned: always
   type: dict
   sample: {"ipv4_tcp": [{"start": 80, "end": 80, "count": 1}, {"start": 56638, "end": 56737, "count": 100}]}

@@ -84,8 +84,8 @@ ranges:
 exclusions:
   description:
     - The excluded port ranges of each protocol and IP version. C(kind) is V(administered) (a C(*) row, managed with
-      portscale.tcpip.win_excluded_port_range), V(winnat) (a Hyper-V/WinNAT block of 100 or more ports, re-planned at
-      every boot) or V(system) (other rows, such as HTTP.sys/WinRM single ports).
+      portscale.tcpip.win_excluded_port_range), V(winnat) (a Hyper-V/WinNAT block of 100 or more ports, reserved again
+      at every boot; stopping winnat removes them until then) or V(system) (other rows, such as HTTP.sys/WinRM single ports).
     - C(ports_in_range) is how many of the row's ports fall inside the dynamic range.
   returned: always
   type: dict

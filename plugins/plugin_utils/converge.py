@@ -42,6 +42,20 @@ class Plan:
     warnings: list[str] = dataclasses.field(default_factory=list)
     extra: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     refusal_hint: str = ""  # a plain explanation added when the host refuses a write
+    # What the result says about the host's state, as opposed to the plan (``warnings``/``extra`` above): ``describe``
+    # turns a snapshot into warnings and ``extra`` entries. Before a change (check mode, a converged host) it describes
+    # ``leaves``, the state the plan leaves behind as predicted from the first read (converge sets the first read when None);
+    # after writes, converge applies it to the verification read instead, so nothing the result says about the host
+    # after a change comes from the read before it (a winnat restart removes WinNAT rows that read still showed).
+    leaves: HostSnapshot | None = None
+    describe: t.Callable[[HostSnapshot], t.Tuple[t.List[str], t.Dict[str, t.Any]]] | None = None
+
+    def report(self, snapshot: HostSnapshot | None = None) -> tuple[list[str], dict[str, t.Any]]:
+        """The result's warnings and extra entries: those about the host as ``snapshot`` shows it (by default ``leaves``),
+        then those about the plan."""
+        shown = snapshot if snapshot is not None else self.leaves
+        state_warnings, facts = self.describe(shown) if self.describe is not None and shown is not None else ([], {})
+        return [*state_warnings, *self.warnings], {**self.extra, **facts}
 
 
 class ConvergeFailed(Exception):
@@ -86,6 +100,18 @@ def _items(keys: t.Sequence[str]) -> str:
     return ", ".join(keys) if keys else "none"
 
 
+def _describe_host(result: dict[str, t.Any], plan: Plan, snapshot: HostSnapshot | None) -> None:
+    """Put into ``result`` what ``plan.describe`` says about the host as a read after the writes shows it; with no such
+    read (the host could not be read back), its entries become null and only the plan's own warnings remain."""
+    if plan.describe is None:
+        return
+    if snapshot is not None:
+        warnings, extra = plan.report(snapshot)
+    else:
+        warnings, extra = list(plan.warnings), {key: None for key in plan.report()[1] if key not in plan.extra}
+    result.update(extra, warnings=warnings)
+
+
 def _after_broken_batch(  # pylint: disable=too-many-arguments
         what_happened: str, unreachable: bool, execute: Execute, reconnect: Reconnect | None, request: SnapshotRequest,
         plan: Plan, view: t.Callable[[HostSnapshot], dict[str, t.Any]], result: dict[str, t.Any]) -> ConvergeFailed:
@@ -95,15 +121,18 @@ def _after_broken_batch(  # pylint: disable=too-many-arguments
     try:
         if reconnect is not None:
             reconnect()
-        observed = view(read_snapshot(execute, request))
+        fresh = read_snapshot(execute, request)
+        observed = view(fresh)
     except (TransportError, RemoteError) as again:
         result.update(after=None, applied=None, not_applied=None, changed=True)
+        _describe_host(result, plan, None)
         raise WriteOutcomeUnknown(
             f"{what_happened} Reading the host again failed too ({sentence(str(again))[:-1]}). The host may have applied any of: {sent}. "
             "Nothing was verified; run the task again once the host answers: it reads the host first and converges.",
             unreachable and getattr(again, "unreachable", True), result) from None
     delta = state_delta(plan.before, observed, plan.after)
     result.update(after=observed, diff={"before": plan.before, "after": observed}, changed=bool(delta["applied"]), **delta)
+    _describe_host(result, plan, fresh)
     return ConvergeFailed(
         f"{what_happened} A fresh read shows these changed: {_items(delta['applied'])}; still different from what was asked: "
         f"{_items(delta['not_applied'])}. The batch's own verification was lost, so this task is not reported as a success "
@@ -115,6 +144,7 @@ def _interrupted(error: BaseException, plan: Plan, result: dict[str, t.Any]) -> 
     2.19): there is no time left to read the host, so every write sent is reported as one that may have applied."""
     sent = [str(c) for c in plan.commands]
     result.update(changed=True, after=None, applied=None, not_applied=None, may_have_applied=sent)
+    _describe_host(result, plan, None)
     return ConvergeFailed(
         f"The task's timeout ran out while the host ran the write batch ({type(error).__name__}). The host may have applied any "
         f"of: {', '.join(repr(c) for c in sent)}. Nothing was verified; run the task again (with more time): it reads the host "
@@ -131,6 +161,9 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
     """
     snapshot = read_snapshot(execute, request)
     plan = planner(snapshot)
+    if plan.leaves is None:
+        plan.leaves = snapshot  # no prediction given: describe the host as read
+    warnings, extra = plan.report()
     result: dict[str, t.Any] = {
         "changed": bool(plan.commands),
         "before": plan.before,
@@ -140,8 +173,8 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
         "commands": [str(c) for c in plan.commands],
         # What the host has changed so far (nothing yet) and what is still to change.
         **state_delta(plan.before, plan.before, plan.after),
-        "warnings": list(plan.warnings),
-        **plan.extra,
+        "warnings": warnings,
+        **extra,
     }
     if plan.commands and snapshot.elevated is False:
         if not check_mode:
@@ -169,7 +202,8 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
 
     writes, verification = outputs[:len(plan.commands)], outputs[len(plan.commands):]
     try:
-        observed = view(parse_snapshot(verify_request, verification))
+        verified = parse_snapshot(verify_request, verification)
+        observed = view(verified)
     except RemoteError as error:
         # The writes ran but their verification cannot be read: never "nothing changed"; read the host once more.
         unreadable = f"The writes ran ({sentence(_describe_writes(writes))[:-1]}) but their verification could not be read ({sentence(str(error))[:-1]})."
@@ -177,6 +211,8 @@ def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[Ho
     result["after"] = observed
     result["diff"] = {"before": plan.before, "after": observed}
     result.update(state_delta(plan.before, observed, plan.after))
+    # Warnings and facts about the host from the read after the writes, never from the one before them.
+    _describe_host(result, plan, verified)
     if any(not o.ok for o in writes):
         result["changed"] = any(o.ok for o in writes)
         hint = f" {plan.refusal_hint}" if plan.refusal_hint else ""

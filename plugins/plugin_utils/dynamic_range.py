@@ -65,6 +65,11 @@ def view(snapshot: HostSnapshot, combos: t.Sequence[Combo]) -> dict[str, t.Any]:
     return shown
 
 
+def describe(snapshot: HostSnapshot) -> tuple[list[str], dict[str, t.Any]]:
+    """What the result says about the host's ranges (``Plan.describe``): the configuration warnings about them."""
+    return [f.message for f in range_findings(snapshot)], {}
+
+
 def _listeners_newly_covered(request: DynamicRangeRequest, snapshot: HostSnapshot, changing: t.Sequence[Combo]) -> dict[str, list[int]]:
     """Ports that services listen on (TCP) or have bound (UDP) that the new range covers and the old one did not."""
     covered: dict[str, set[int]] = {}
@@ -90,9 +95,10 @@ def plan(request: DynamicRangeRequest, snapshot: HostSnapshot) -> Plan:
     result = Plan(before=before, after=desired,
                   commands=[commands.set_dynamic_range(ip, proto, request.port_range, request.store) for ip, proto in changing])
     # Warn about the state the task leaves behind (the new ranges), as win_tcpip_parameters does for MaxUserPort:
-    # shrinking a range must warn in the run that shrinks it, and a range being widened is no longer "too small".
-    leaves = dataclasses.replace(snapshot, ranges={**snapshot.ranges, **{c: request.port_range for c in request.combos}})
-    result.warnings = [f.message for f in range_findings(leaves)]
+    # shrinking a range must warn in the run that shrinks it, and a range being widened is no longer "too small". After
+    # the writes, converge warns about the ranges the host reports instead (a refused set leaves the old one in place).
+    result.leaves = dataclasses.replace(snapshot, ranges={**snapshot.ranges, **{c: request.port_range for c in request.combos}})
+    result.describe = describe
     covered = _listeners_newly_covered(request, snapshot, changing)
     result.extra["listeners_in_new_range"] = covered
     if covered:

@@ -116,6 +116,12 @@ def system_rows(snapshot: HostSnapshot, combos: t.Sequence[Combo]) -> dict[str, 
     return {combo_key(c): [_as_dict(e.range) for e in snapshot.exclusions[c] if not e.administered] for c in combos}
 
 
+def describe(request: ExclusionRequest, snapshot: HostSnapshot) -> tuple[list[str], dict[str, t.Any]]:
+    """What the result says about the host's exclusion tables (``Plan.describe``): the warnings about them and the rows
+    Windows owns. Applied to the state the plan leaves behind before a change, and to the verification read after one."""
+    return [f.message for f in exclusion_findings(snapshot)], {"system_reservations": system_rows(snapshot, request.combos)}
+
+
 def _check_conflicts(request: ExclusionRequest, combo: Combo, current: tuple[Exclusion, ...], removing: list[PortRange]) -> None:
     name = combo_key(combo)
     for wanted in request.ranges:
@@ -182,14 +188,24 @@ def plan(request: ExclusionRequest, snapshot: HostSnapshot) -> Plan:
     cmds = removals + additions
     if overlaps_system:
         cmds = [commands.winnat("stop")] + cmds + [commands.winnat("start")]
+        # Stopping winnat removes every WinNAT reservation, in every table, and starting it again does not re-create
+        # them (they return at the next boot, or when HNS, Docker or WSL reserve again): the state left behind has none.
+        left = {combo: tuple(e for e in rows if not is_winnat_block(e)) for combo, rows in left.items()}
     result = Plan(before=before, after=after, commands=cmds)
-    result.extra["system_reservations"] = system_rows(snapshot, request.combos)
     result.extra["ports_in_use"] = busy
+    if overlaps_system:
+        removed = sum(1 for rows in snapshot.exclusions.values() for e in rows if is_winnat_block(e))
+        # An operator must know what the restart costs beyond this task: NAT port reservations of Hyper-V, WSL and
+        # containers are gone until the host boots again (or their services reserve again).
+        result.warnings.append(f"restarting winnat removes all {removed} WinNAT port block(s) of this host, not only the overlapping ones; "
+                               "Hyper-V, WSL and container NAT reserve them again at the next boot or when their services reserve again")
     if additions:
         result.refusal_hint = ("Windows refuses to exclude a port that is in use (bound or listening) or held by a Hyper-V/WinNAT "
                                "reservation: stop the service that holds it, or pick another range, then retry.")
-    # Weigh the exclusions the task leaves behind, so an add that eats the range warns in the run that adds it.
-    result.warnings = [f.message for f in exclusion_findings(dataclasses.replace(snapshot, exclusions={**snapshot.exclusions, **left}))]
+    # Weigh the exclusions the task leaves behind, so an add that eats the range warns in the run that adds it; after the
+    # writes, converge weighs the ones the host reports instead.
+    result.leaves = dataclasses.replace(snapshot, exclusions={**snapshot.exclusions, **left})
+    result.describe = lambda read: describe(request, read)
     return result
 
 

@@ -53,7 +53,7 @@ class HostSpec:
     profile: str = "server2022"
     locale: str = "en-US"
     elevated: bool = True
-    hyperv: bool | None = None
+    hyperv: bool | str | None = None  # True/False, or "heavy" (VMs, WSL and containers: many WinNAT blocks, UDP too)
     load: str = "idle"
     seed: int | None = None
     auth: str | None = None
@@ -127,7 +127,9 @@ def parse_host_spec(text: str) -> HostSpec:
         key, sep, value = item.partition("=")
         if not sep or key not in HOST_OPTION_KEYS:
             raise FleetError(f"--host {text!r}: unknown option {item!r}; keys are {', '.join(HOST_OPTION_KEYS)}")
-        if key in ("elevated", "hyperv", "https", "ssh"):
+        if key == "hyperv" and value.strip().lower() == "heavy":
+            spec.hyperv = "heavy"
+        elif key in ("elevated", "hyperv", "https", "ssh"):
             setattr(spec, key, _parse_bool(value, f"--host {name} {key}"))
         elif key == "seed":
             if not value.isdigit():

@@ -9,7 +9,8 @@ import dataclasses
 
 @dataclasses.dataclass(frozen=True)
 class CommandResult:
-    """Bytes exactly as the Windows process would write them (CRLF, code page applied)."""
+    """Bytes as the Windows process would write them (CRLF, code page applied): copies of a real sample where
+    natives/texts.py marks the text so, inferred texts (marked INF there) elsewhere."""
 
     stdout: bytes = b""
     stderr: bytes = b""

@@ -15,7 +15,7 @@ import time
 import pytest
 import winrm
 
-from simulator.fleet import read_fleet_file
+from simulator.fleet import FleetError, parse_host_spec, read_fleet_file
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
@@ -168,3 +168,33 @@ def test_foreground_run_stops_cleanly_on_sigint(tmp_path):
     assert refused(port)
     assert not os.path.exists(os.path.join(state, "fleet.json"))
     assert os.path.exists(os.path.join(state, "hosts", "win001.json"))
+
+
+def test_host_option_hyperv_heavy_from_the_command_line(tmp_path):
+    """``--host NAME:PROFILE:hyperv=heavy`` builds the heavy Hyper-V profile (many TCP blocks, UDP blocks too);
+    hyperv=true the typical one. It used to be refused as not a boolean."""
+    assert parse_host_spec("hv:win11:hyperv=heavy").hyperv == "heavy"
+    assert parse_host_spec("hv:win11:hyperv=Heavy").hyperv == "heavy"
+    assert parse_host_spec("hv:win11:hyperv=true").hyperv is True
+    assert parse_host_spec("hv:win11:hyperv=off").hyperv is False
+    with pytest.raises(FleetError, match="hyperv"):
+        parse_host_spec("hv:win11:hyperv=lots")
+    state = str(tmp_path / "state")
+    sim("start", "--state-dir", state, "--host", "heavy1:win11:hyperv=heavy", "--host", "typical1:win11:hyperv=true",
+        "--daemon", "--ready-timeout", "30")
+    try:
+        models = {}
+        for name in ("heavy1", "typical1"):
+            with open(os.path.join(state, "hosts", f"{name}.json"), encoding="utf-8") as handle:
+                models[name] = json.load(handle)
+    finally:
+        pid = read_fleet_file(state)["pid"]
+        sim("stop", "--state-dir", state)
+        assert wait_until(lambda: not pid_alive(pid), 5)
+
+    def blocks(model, protocol):
+        return [e for e in model["exclusions"] if e["kind"] == "winnat" and e["ip_version"] == 4 and e["protocol"] == protocol]
+    assert models["heavy1"]["hyperv"] is True and models["heavy1"]["winnat_profile"] == "heavy"
+    assert 14 <= len(blocks(models["heavy1"], "tcp")) <= 40 and blocks(models["heavy1"], "udp")
+    assert models["typical1"]["winnat_profile"] == "typical" and not blocks(models["typical1"], "udp")
+    assert 0 < len(blocks(models["typical1"], "tcp")) < 14

@@ -1,6 +1,11 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every FACTS §10 row and the §1–§4/§6 samples the natives claim, byte for byte (literals copied from FACTS)."""
+"""Every FACTS §10 row and the §1–§4/§6 samples the natives claim, byte for byte (literals copied from FACTS).
+
+Byte for byte against FACTS, which is not the same as byte-exact to Windows: FACTS records real captures only where
+its marks (and natives/texts.py's provenance) say so; the inferred parts of those texts (INF) are compared too, as the
+simulator's best guess.
+"""
 
 from __future__ import annotations
 

@@ -100,7 +100,6 @@ class FakeHost:
     # record
     executions: list[list[str]] = dataclasses.field(default_factory=list)
     writes: list[str] = dataclasses.field(default_factory=list)
-    _stopped_winnat_blocks: dict[tuple[str, str], list[tuple[int, int, bool]]] = dataclasses.field(default_factory=dict)
 
     # -- the engine's entry point -----------------------------------------------------------------------------------
     def execute(self, script: str) -> tuple[int, str, str]:
@@ -237,23 +236,16 @@ class FakeHost:
         return ports
 
     def _winnat(self, action: str) -> Answer:
-        """Stopping winnat releases its 100-port reservations; starting it reserves them again, away from exclusions."""
+        """Stopping winnat removes every 100-port WinNAT reservation, in every table; starting it again does not re-create
+        them (they come back at the next boot, or when HNS, Docker or WSL reserve again): opentelemetry-collector PR
+        #10839's CI log, as the simulator models it (tests/simulator/model/host.py ``start_winnat``)."""
         def stop() -> None:
             self.winnat_running = False
-            for combo, rows in self.exclusions.items():
-                self._stopped_winnat_blocks[combo] = [r for r in rows if not r[2] and r[1] - r[0] + 1 >= WINNAT_BLOCK]
-                rows[:] = [r for r in rows if r not in self._stopped_winnat_blocks[combo]]
+            for rows in self.exclusions.values():
+                rows[:] = [r for r in rows if r[2] or r[1] - r[0] + 1 < WINNAT_BLOCK]
 
         def start() -> None:
             self.winnat_running = True
-            for combo, blocks in self._stopped_winnat_blocks.items():
-                rows = self.exclusions[combo]
-                for block in blocks:
-                    while any(r[0] <= block[1] and block[0] <= r[1] for r in rows):
-                        block = (block[0] + WINNAT_BLOCK, block[1] + WINNAT_BLOCK, False)
-                    rows.append(block)
-                rows.sort()
-            self._stopped_winnat_blocks = {}
 
         verb = "stopped" if action == "stop" else "started"
         text = f"The Windows NAT Driver service was {verb} successfully.\r\n\r\n"  # [INF]

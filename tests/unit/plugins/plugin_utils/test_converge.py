@@ -88,6 +88,48 @@ def test_a_refused_write_says_what_changed_what_was_refused_and_the_host_text():
     assert len(host.executions) == 2 and len(host.writes) == 3
 
 
+def test_after_a_refused_set_the_warnings_describe_the_ranges_the_host_has():
+    # Only ipv6_tcp shrinks to 1000 ports; ipv4_tcp keeps the default range, so only ipv6_tcp may be called too small.
+    host = FakeHost(refusals=[("ipv4 set dynamicport tcp", 1, samples.NETSH_BAD_PARAMETER)])
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, start=10000, count=1000, protocols=["tcp"])
+    assert host.writes == [SET_IPV4_TCP.replace("ipv4", "ipv6").replace("55536", "1000")]
+    assert [w for w in caught.value.result["warnings"] if "smaller than" in w] == [
+        "ipv6_tcp: the dynamic range 10000-10999 (1000 ports) is smaller than the Windows default of 16384 ports."]
+
+
+def test_warnings_about_the_host_after_writes_come_from_the_verification_read():
+    # The host answers success and changes nothing: the verification read still shows 49152-65535 and its MaxUserPort.
+    host = FakeHost(lie_about_writes=True, registry={"MaxUserPort": 65534})
+    with pytest.raises(ConvergeFailed) as caught:
+        converge_range(host, start=10000, count=1000, ip_versions=["ipv4"], protocols=["tcp"])
+    warnings = caught.value.result["warnings"]
+    assert not any("smaller than" in w for w in warnings) and any("MaxUserPort=65534" in w for w in warnings)
+
+
+def test_a_plan_describe_is_applied_to_the_verification_read_and_nulled_when_none_came_back():
+    def planner(snap):
+        plan = Plan({"ipv4_tcp": "old"}, {"ipv4_tcp": "new"}, [commands.set_dynamic_range("ipv4", "tcp", PortRange(10000, 1000), "persistent")],
+                    warnings=["about the plan"], extra={"planned": 1})
+        plan.leaves = snap
+        plan.describe = lambda read: ([f"range {read.ranges[('ipv4', 'tcp')].start}"], {"range_start": read.ranges[("ipv4", "tcp")].start})
+        return plan
+
+    def view(snap):
+        return {"ipv4_tcp": "new" if snap.ranges[("ipv4", "tcp")].start == 10000 else "old"}
+    request = SnapshotRequest(combos=(("ipv4", "tcp"),))
+    host = FakeHost()
+    checked = converge(host.execute, request, planner, view, True)
+    assert checked["warnings"] == ["range 49152", "about the plan"] and checked["range_start"] == 49152 and checked["planned"] == 1
+    done = converge(host.execute, request, planner, view, False)
+    assert done["warnings"] == ["range 10000", "about the plan"] and done["range_start"] == 10000 and done["planned"] == 1
+    link = CutConnection(FakeHost(), cut=2, down_after=2)
+    with pytest.raises(WriteOutcomeUnknown) as caught:
+        converge(link.execute, request, planner, view, False, reconnect=link.reconnect)
+    assert caught.value.result["warnings"] == ["about the plan"] and caught.value.result["range_start"] is None
+    assert caught.value.result["planned"] == 1
+
+
 def test_when_every_write_is_refused_nothing_changed():
     host = FakeHost(refusals=[("set dynamicport", 1, samples.NETSH_ELEVATION)])
     with pytest.raises(ConvergeFailed) as caught:

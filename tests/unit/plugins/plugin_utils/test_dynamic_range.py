@@ -112,10 +112,10 @@ def test_plan_carries_the_configuration_warnings():
                     exclusions={**{c: () for c in ALL_COMBOS},
                                 ("ipv4", "tcp"): tuple(Exclusion(PortRange.from_bounds(s, e), a) for s, e, a in samples.EXCLUDED_TCP_ROWS)})
     plan = dynamic_range.plan(request(start=10000, end=65535), snap)
-    text = " ".join(plan.warnings)
+    text = " ".join(plan.report()[0])
     assert "MaxUserPort=65534" in text and "Hyper-V/WinNAT reservation" in text
     # The WinNAT blocks (56638-56837) are outside 10000-10999: a range moved away from them no longer warns about them.
-    assert "Hyper-V/WinNAT" not in " ".join(dynamic_range.plan(request(start=10000, count=1000), snap).warnings)
+    assert "Hyper-V/WinNAT" not in " ".join(dynamic_range.plan(request(start=10000, count=1000), snap).report()[0])
 
 
 def test_legacy_host_fails_and_points_at_max_user_port():
@@ -161,12 +161,12 @@ def test_listener_guard_ignore_has_no_connections_to_look_at():
 def test_warnings_describe_the_ranges_the_task_leaves_behind():
     # Shrinking below the default warns in the run that does it, not only in the next one ...
     plan = dynamic_range.plan(request(start=10000, count=1000, protocols=["tcp"], ip_versions=["ipv4"]), snapshot())
-    assert [w for w in plan.warnings if "smaller than" in w] == [
+    assert [w for w in plan.report()[0] if "smaller than" in w] == [
         "ipv4_tcp: the dynamic range 10000-10999 (1000 ports) is smaller than the Windows default of 16384 ports."]
     # ... and exclusions are weighed against the new range.
     administered = {**{c: () for c in ALL_COMBOS}, ("ipv4", "tcp"): (Exclusion(PortRange(10000, 500), True),)}
     plan = dynamic_range.plan(request(start=10000, count=1000, protocols=["tcp"], ip_versions=["ipv4"]), snapshot(exclusions=administered))
-    assert any("excluded ranges take 500 of the 1000 ports" in w for w in plan.warnings)
+    assert any("excluded ranges take 500 of the 1000 ports" in w for w in plan.report()[0])
     # Widening a small range does not warn about the size it is leaving.
     small = snapshot(ranges={**{c: DEFAULT for c in ALL_COMBOS}, ("ipv4", "tcp"): PortRange(10000, 1000)})
-    assert not any("smaller than" in w for w in dynamic_range.plan(request(state="default"), small).warnings)
+    assert not any("smaller than" in w for w in dynamic_range.plan(request(state="default"), small).report()[0])

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import excluded_ranges
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, converge
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, WriteOutcomeUnknown, converge
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_netstat
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import TransportError
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS, Exclusion, HostSnapshot
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange, TcpipValueError
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
@@ -78,9 +79,10 @@ def test_plan_adds_the_missing_and_reports_system_rows():
     plan = excluded_ranges.plan(request(ranges=[{"start": 5022, "count": 1}]), snapshot(samples.EXCLUDED_TCP_ROWS))
     assert [str(c) for c in plan.commands] == [ADD.format(5022, 1)]
     assert plan.before == {"ipv4_tcp": []} and plan.after == {"ipv4_tcp": [{"start": 5022, "end": 5022, "count": 1}]}
-    assert plan.extra["system_reservations"]["ipv4_tcp"][-1] == {"start": 56738, "end": 56837, "count": 100}
-    assert len(plan.extra["system_reservations"]["ipv4_tcp"]) == 5
-    assert any("Hyper-V/WinNAT reservation" in w for w in plan.warnings)
+    warnings, extra = plan.report()
+    assert extra["system_reservations"]["ipv4_tcp"][-1] == {"start": 56738, "end": 56837, "count": 100}
+    assert len(extra["system_reservations"]["ipv4_tcp"]) == 5
+    assert any("Hyper-V/WinNAT reservation" in w for w in warnings)
 
 
 def test_plan_is_empty_when_the_administered_row_is_there():
@@ -181,13 +183,110 @@ def test_a_port_the_host_still_refuses_says_why():
     assert caught.value.result["changed"] is False and host.writes == []
 
 
-def test_winnat_restart_wraps_the_add_and_winnat_replans_outside_it():
+def test_winnat_restart_wraps_the_add_and_winnat_is_running_again():
     host = FakeHost(exclusions={**{c: [] for c in ALL_COMBOS}, ("ipv4", "tcp"): list(samples.EXCLUDED_TCP_ROWS)})
     result = run(host, ranges=[{"start": 56700, "count": 10}], winnat_restart=True)
     assert host.writes == ["net stop winnat", ADD.format(56700, 10), "net start winnat"]
     assert result["after"] == {"ipv4_tcp": [{"start": 56700, "end": 56709, "count": 10}]}
     assert host.winnat_running
     assert (56700, 56709, True) in host.exclusions[("ipv4", "tcp")]
+
+
+# --- what the result says about the host after a winnat restart -----------------------------------------------------
+# Stopping winnat removes every WinNAT block and starting it again does not re-create them (opentelemetry-collector
+# PR #10839's CI log): the result must describe the tables the host has after the change, not the ones read before it.
+
+HTTP_SYS_ROWS = [{"start": 80, "end": 80, "count": 1}, {"start": 5986, "end": 5986, "count": 1}, {"start": 47001, "end": 47001, "count": 1}]
+IN_BLOCK = {"start": 56700, "count": 10}
+ADD6 = ADD.replace("ipv4", "ipv6")
+
+
+def winnat_host(**kwargs):
+    """The runner of FACTS §3.2 (HTTP.sys/WinRM rows, WinNAT blocks 56638-56737 and 56738-56837), the blocks in its
+    IPv6 TCP table too, as WinNAT reserves them for both IP versions."""
+    blocks = [row for row in samples.EXCLUDED_TCP_ROWS if row[1] - row[0] + 1 >= 100]
+    tables = {**{c: [] for c in ALL_COMBOS}, ("ipv4", "tcp"): list(samples.EXCLUDED_TCP_ROWS), ("ipv6", "tcp"): list(blocks)}
+    return FakeHost(exclusions=tables, **kwargs)
+
+
+def test_after_a_winnat_restart_the_result_reports_the_tables_the_host_has_now():
+    host = winnat_host()
+    result = run(host, ranges=[IN_BLOCK], ip_versions=["ipv4", "ipv6"], winnat_restart=True)
+    assert host.writes == ["net stop winnat", ADD.format(56700, 10), ADD6.format(56700, 10), "net start winnat"]
+    assert host.exclusions[("ipv6", "tcp")] == [(56700, 56709, True)]  # the blocks are gone from the host
+    assert result["system_reservations"] == {"ipv4_tcp": HTTP_SYS_ROWS, "ipv6_tcp": []}
+    assert not any("Hyper-V/WinNAT reservation" in w for w in result["warnings"]), result["warnings"]
+    # What the restart cost beyond the overlapping block is said, with the count the first read showed.
+    assert any("restarting winnat removes all" in w and "WinNAT port block(s) of this host" in w for w in result["warnings"]), result["warnings"]
+
+
+def test_without_a_winnat_restart_the_blocks_stay_and_are_still_reported():
+    host = winnat_host()
+    result = run(host, ranges=[{"start": 50000, "count": 10}])
+    assert host.writes == [ADD.format(50000, 10)]
+    assert [row["start"] for row in result["system_reservations"]["ipv4_tcp"]] == [80, 5986, 47001, 56638, 56738]
+    assert any("ipv4_tcp: 2 Hyper-V/WinNAT reservation(s) (200 ports)" in w for w in result["warnings"])
+
+
+def test_check_mode_with_winnat_restart_reports_the_tables_the_change_would_leave():
+    host = winnat_host()
+    result = run(host, check_mode=True, ranges=[IN_BLOCK], ip_versions=["ipv4", "ipv6"], winnat_restart=True)
+    assert host.writes == [] and len(host.executions) == 1
+    assert result["system_reservations"] == {"ipv4_tcp": HTTP_SYS_ROWS, "ipv6_tcp": []}
+    assert not any("Hyper-V/WinNAT reservation" in w for w in result["warnings"]), result["warnings"]
+
+
+def test_a_refused_add_between_stop_and_start_reports_the_blocks_the_stop_removed():
+    host = winnat_host(refusals=[("startport=56700", 1, samples.PORT_IN_USE)])
+    with pytest.raises(ConvergeFailed) as caught:
+        run(host, ranges=[IN_BLOCK], winnat_restart=True)
+    assert host.writes == ["net stop winnat", "net start winnat"]
+    result = caught.value.result
+    assert result["applied"] == [] and result["not_applied"] == ["ipv4_tcp"]
+    assert result["system_reservations"] == {"ipv4_tcp": HTTP_SYS_ROWS}
+    assert not any("Hyper-V/WinNAT reservation" in w for w in result["warnings"]), result["warnings"]
+
+
+class LostAnswer:
+    """The host runs execution ``cut`` and its answer is lost; executions after ``down_after`` never reach the host."""
+
+    def __init__(self, host, cut=2, down_after=None):
+        self.host, self.cut, self.down_after, self.calls = host, cut, down_after, 0
+
+    def execute(self, script):
+        self.calls += 1
+        if self.down_after is not None and self.calls > self.down_after:
+            raise TransportError("connection refused", unreachable=True)
+        answer = self.host.execute(script)
+        if self.calls == self.cut:
+            raise TransportError("Connection aborted: RemoteDisconnected", unreachable=True)
+        return answer
+
+
+def run_lost(link, **args):
+    req = request(**args)
+    return converge(link.execute, req.snapshot_request(), lambda s: excluded_ranges.plan(req, s),
+                    lambda s: excluded_ranges.observe(req, s), False, reconnect=lambda: None)
+
+
+def test_a_lost_write_batch_reports_the_tables_of_the_fresh_read():
+    link = LostAnswer(winnat_host())
+    with pytest.raises(ConvergeFailed) as caught:
+        run_lost(link, ranges=[IN_BLOCK], winnat_restart=True)
+    assert link.calls == 3 and "A fresh read shows these changed: ipv4_tcp" in str(caught.value)
+    assert caught.value.result["system_reservations"] == {"ipv4_tcp": HTTP_SYS_ROWS}
+    assert not any("Hyper-V/WinNAT reservation" in w for w in caught.value.result["warnings"])
+
+
+def test_when_the_host_cannot_be_read_back_the_tables_are_unknown_not_the_old_ones():
+    link = LostAnswer(winnat_host(), down_after=2)
+    with pytest.raises(WriteOutcomeUnknown) as caught:
+        run_lost(link, ranges=[IN_BLOCK], winnat_restart=True)
+    result = caught.value.result
+    assert result["after"] is None and result["system_reservations"] is None
+    # Only the plan's own warning (what the winnat restart costs) remains; what the first read found in use still stands.
+    assert [w for w in result["warnings"] if "restarting winnat removes all 2 WinNAT port block(s)" not in w] == []
+    assert len(result["warnings"]) == 1 and result["ports_in_use"] == {}
 
 
 def test_check_mode_with_purge_writes_nothing():
@@ -198,10 +297,10 @@ def test_check_mode_with_purge_writes_nothing():
 
 
 def test_warnings_weigh_the_exclusions_the_task_leaves_behind():
-    plan = excluded_ranges.plan(request(ranges=[{"start": 50000, "count": 5000}]), snapshot())
-    assert [w for w in plan.warnings if "excluded ranges take" in w] == [
+    warnings = excluded_ranges.plan(request(ranges=[{"start": 50000, "count": 5000}]), snapshot()).report()[0]
+    assert [w for w in warnings if "excluded ranges take" in w] == [
         "ipv4_tcp: excluded ranges take 5000 of the 16384 ports of the dynamic range 49152-65535 (16384 ports)."]
     # Purging a large administered block clears the warning in the same run; system rows still count.
-    plan = excluded_ranges.plan(request(purge=True), snapshot([(50000, 54999, True)] + samples.EXCLUDED_TCP_ROWS))
-    assert not any(w.startswith("ipv4_tcp: excluded ranges take") for w in plan.warnings)
-    assert any("Hyper-V/WinNAT reservation" in w for w in plan.warnings)
+    warnings = excluded_ranges.plan(request(purge=True), snapshot([(50000, 54999, True)] + samples.EXCLUDED_TCP_ROWS)).report()[0]
+    assert not any(w.startswith("ipv4_tcp: excluded ranges take") for w in warnings)
+    assert any("Hyper-V/WinNAT reservation" in w for w in warnings)
