@@ -8,10 +8,11 @@ RELIABILITY_ENV := PYTHONPATH=$(ROOT)/tests:$(ROOT)/tests/reliability PORTSCALE_
   PATH=$(VENV)/bin:$(PATH) ANSIBLE_NOCOLOR=1
 
 # The role's reboot runs through ansible.windows.win_reboot of 3.2.0 and of the newest release (mk/demo.mk fetches both);
-# C-09 runs ansible-playbook of the oldest core (mk/cores.mk).
+# C-09 and W-02 run ansible-playbook of the oldest cores (2.16, 2.18: mk/cores.mk).
 ANSIBLE_WINDOWS_ROOTS := $(DEMO_COLLECTIONS_3_2):$(DEMO_COLLECTIONS)
 
-reliability: venv tree $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK) $(call core_venv,$(OLDEST_CORE))/.stamp
+reliability: venv tree $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK) \
+             $(call core_venv,$(OLDEST_CORE))/.stamp $(call core_venv,$(SMOKE_CORE))/.stamp
 	cd $(ROOT)/tests/reliability && $(RELIABILITY_ENV) PORTSCALE_ANSIBLE_WINDOWS=$(ANSIBLE_WINDOWS_ROOTS) RELIABILITY_REQUIRE_ANSIBLE_WINDOWS=1 \
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider -rA $(RELIABILITY_ARGS) .
 

@@ -56,6 +56,9 @@ _value:
           (C(MaxUserPort), C(TcpTimedWaitDelay); null when absent), C(exclusions) (C(administered) and C(winnat) blocks per
           table), C(headroom) (C(combo), C(range_size), C(usable), C(free), C(percent_free), C(in_use), C(excluded)),
           C(time_wait_seconds), C(connections_per_second), C(findings) and C(os_build).
+        - C(pending_reboot) holds the values written by M(portscale.tcpip.win_tcpip_parameters) that wait for a reboot, each
+          with C(effective) (the value in effect, which the rate uses; null when absent), C(effective_known) and C(pending)
+          (the value after the reboot); C(time_wait_pending_seconds) is the TIME_WAIT after it (null when none waits).
       type: dict
     after:
       description: The same for the read after the changes (or the reboot); null when the host was not read again.
@@ -78,8 +81,16 @@ _value:
       description: Whether the role rebooted the host.
       type: bool
     reboot_pending:
-      description: A change made by the run waits for a reboot, or MaxUserPort has not shaped the TCP range yet.
+      description:
+        - A change made by the run waits for a reboot, a value written earlier (by any run, from any controller) still
+          does, or MaxUserPort has not shaped the TCP range yet.
       type: bool
+    pending_reboot:
+      description:
+        - "One line per value that waits for a reboot, the value in effect beside the pending one, from the latest read (for
+          example 'TcpTimedWaitDelay: absent (120 s) in effect -> 30 after the reboot')."
+      type: list
+      elements: str
     probe:
       description:
         - C(ran), C(requested), C(count), C(min_success), C(opened), C(passed), C(failed), C(error_code), C(error_name),

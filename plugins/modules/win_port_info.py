@@ -19,6 +19,11 @@ description:
     equals the size of the range. See the capacity guide (docs/capacity.md) for the exact rules.
   - Reports the sustainable rate of new outbound connections to one destination (free ports / TIME_WAIT seconds),
     the processes holding the most ports, the listeners inside each range, and a list of findings with a severity.
+  - The free ports and the rate are figures per destination (remote address and port), and lower bounds. Where
+    C(SO_REUSE_UNICASTPORT) exists (Windows 10 / Server 2016 and later; 8.1 / 2012 R2 only with KB 3149157), C(connect())
+    without an explicit bind has it set by default, so a connection to a destination may also get a port that
+    connections to other destinations hold. C(capacity.<range>.per_destination) gives both bounds and the destinations
+    holding the most ports.
   - Locale-independent. It reads numbers and addresses, never the words of the host's display language.
   - Read-only; check mode reads exactly the same.
 options: {}
@@ -34,8 +39,10 @@ notes:
   - BOUND sockets (bound, not connected) hold ports but are listed only by C(netstat -q) (Windows 10 / Server 2016, or
     2012 R2 with an update). On hosts without it the module reads C(netstat -ano) in a second command execution and adds
     the finding C(bound_sockets_not_listed).
-  - C(TcpTimedWaitDelay) and C(MaxUserPort) take effect at the next boot. The module cannot read the values in force;
-    it assumes the registry value for the TIME_WAIT time and says so in RV(time_wait).
+  - C(TcpTimedWaitDelay) and C(MaxUserPort) take effect at the next boot, and Windows does not show the values in force. A value
+    written by M(portscale.tcpip.win_tcpip_parameters) carries its marker (the host's boot identity at the write and the value
+    in effect before it), so until the host reboots the module reports it as pending and uses the value in effect for the
+    rates and findings. For a value it did not write it assumes the registry value and says so in RV(time_wait).
 seealso:
   - module: portscale.tcpip.win_port_probe
   - module: portscale.tcpip.win_dynamic_port_range
@@ -95,17 +102,40 @@ registry:
     - C(MaxUserPort) and C(TcpTimedWaitDelay) (C(value) is null when absent) and what they do at the next boot.
     - For C(MaxUserPort), C(tcp_range_at_next_boot) is the TCP range Windows builds from it (1024..MaxUserPort), and C(pending)
       is true when the live TCP range differs from it, that is, the value was written after the last boot.
-    - For C(TcpTimedWaitDelay), C(pending) is always null; Windows does not show the value in force.
+      MaxUserPort's C(pending) is also true while M(portscale.tcpip.win_tcpip_parameters)'s marker says a change waits for a reboot.
+    - For C(TcpTimedWaitDelay), C(pending) is true while a value written by M(portscale.tcpip.win_tcpip_parameters) waits for a
+      reboot, false once the host has booted since (or the value in effect is back), null when that cannot be told (a value
+      it did not write, or changed by someone else since). C(time_wait_seconds_in_effect) is what the rates use,
+      C(time_wait_seconds_at_next_boot) what the next boot gives.
+    - Both carry the fields of M(portscale.tcpip.win_tcpip_parameters)'s RV(portscale.tcpip.win_tcpip_parameters#module:reboot_state)
+      (C(effective), C(effective_known), C(effective_assumed), C(state), C(written_at_boot), C(reason)).
   returned: always
   type: dict
   sample:
-    MaxUserPort: {"value": 65534, "tcp_range_at_next_boot": {"start": 1024, "count": 64511, "end": 65534}, "pending": true, "governs": "max_user_port"}
-    TcpTimedWaitDelay: {"value": null, "time_wait_seconds_at_next_boot": 120, "pending": null, "note": "..."}
+    MaxUserPort: {"value": 65534, "tcp_range_at_next_boot": {"start": 1024, "count": 64511, "end": 65534}, "pending": true,
+                  "governs": "max_user_port", "state": "unknown", "effective": null, "effective_known": false}
+    TcpTimedWaitDelay: {"value": 30, "time_wait_seconds_at_next_boot": 30, "time_wait_seconds_in_effect": 120, "pending": true,
+                        "state": "pending", "effective": null, "effective_known": true, "note": "..."}
 time_wait:
-  description: The TIME_WAIT time used for the rates, and where it comes from (V(registry) or V(default), 120 s).
+  description:
+    - The TIME_WAIT time used for the rates, and where it comes from (V(registry) or V(default), 120 s). It is the value the
+      running TCP/IP stack uses, never one that waits for a reboot.
+    - C(state) is V(pending), V(in_effect) or V(unknown) (see RV(registry)); C(pending_seconds) is the TIME_WAIT after the next
+      boot while a written TcpTimedWaitDelay waits for it, else null.
   returned: always
   type: dict
-  sample: {"seconds": 120, "source": "default", "note": "TcpTimedWaitDelay is not set: Windows keeps TIME_WAIT for 120 s."}
+  sample: {"seconds": 120, "source": "default", "state": "pending", "pending_seconds": 30, "note": "TcpTimedWaitDelay=30 waits for a reboot ..."}
+boot_id:
+  description: The host's boot identity (C(PrefetchParameters\BootId), raised at every boot), or null when it has none.
+  returned: always
+  type: int
+  sample: 42
+reboot_required:
+  description: True while a value written by M(portscale.tcpip.win_tcpip_parameters) waits for a reboot, or MaxUserPort has not
+    shaped the live TCP range yet.
+  returned: always
+  type: bool
+  sample: true
 capacity:
   description:
     - For each range, keyed C(<ip_version>_<protocol>). C(excluded.total) + C(in_use.total) + C(free) = C(range.count).
@@ -114,7 +144,17 @@ capacity:
       C(in_use.top_pids) lists the processes holding the most ports of the range (PID 0 is TIME_WAIT, which has no owner).
     - C(usable) is the range minus its exclusions; C(percent_free) is C(free) over C(range.count).
     - C(connections_per_second) is C(free) / C(time_wait_seconds), the sustainable rate of new outbound connections to one
-      destination address and port when the client closes first (null for UDP).
+      destination address and port when the client closes first (null for UDP). It is a lower bound (see C(per_destination)).
+    - C(per_destination) (TCP; null for UDP) states the figures for what they are, per destination (remote address and port).
+      A TIME_WAIT row blocks only its own local and remote address and port. C(ports_at_least) is C(free), the ports no socket
+      holds, which a new connection to any destination can get. C(ports_at_most) adds C(reusable_ports), the ports held only
+      by connections (any state but LISTENING and BOUND, TIME_WAIT included). Where C(port_reuse) is V(built_in) (Windows 10 /
+      Server 2016 and later) or V(with_update) (8.1 / 2012 R2 with KB 3149157, 8 / 2012 with hotfix 3014399),
+      C(connect()) without an explicit bind and C(SO_REUSE_UNICASTPORT) sockets may share such a port with a connection to
+      another destination, if that connection's socket allows it, which netstat does not show. Where it is V(none), the
+      two bounds are equal. C(top_destinations) lists the destinations holding the most reusable ports (first 5); C(ports_at_most)
+      there is the bound for one more connection to that destination. C(connections_per_second_at_least) and
+      C(connections_per_second_at_most) are the two bounds over C(time_wait_seconds).
     - C(listeners_in_range) lists TCP listeners whose port lies inside the range (first 100); C(connection_rows) counts the
       connection table's rows for this protocol and IP version by state.
   returned: always
@@ -130,6 +170,9 @@ capacity:
       percent_free: 14.4
       time_wait_seconds: 120
       connections_per_second: 19.6
+      per_destination: {"ports_at_least": 2358, "ports_at_most": 16358, "reusable_ports": 14000, "port_reuse": "built_in",
+                        "destinations": 1, "top_destinations": [{"destination": "192.0.2.10:1433", "ports": 14000, "ports_at_most": 2358}],
+                        "connections_per_second_at_least": 19.6, "connections_per_second_at_most": 136.3}
       listeners_in_range: {"count": 6, "ports": [{"port": 49664, "pid": 712}]}
       connection_rows: {"total": 14033, "by_state": {"TIME_WAIT": 12000}}
 top_processes:

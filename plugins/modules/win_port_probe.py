@@ -59,8 +59,11 @@ options:
     default: []
   reuse_unicast_port:
     description:
-      - Set C(SO_REUSE_UNICASTPORT) (0x3007) on each client socket. The port is then chosen at connect time and may be shared
-        by connections to different destinations (Windows 10 / Server 2016 and later).
+      - Set C(SO_REUSE_UNICASTPORT) (0x3007) on each client socket. The port is then chosen at connect time, when the 4-tuple
+        is known, and may be shared by connections to different destinations. Windows 10 / Server 2016 and later; Windows 8.1 /
+        Server 2012 R2 only with KB 3149157 (8 / 2012 with hotfix 3014399). Elsewhere the probe fails with 10042.
+      - Without explicit O(local_addresses) it changes little. C(connect()) without an explicit bind already has this option
+        set by default where it exists.
     type: bool
     default: false
   port_scalability:
@@ -104,6 +107,10 @@ notes:
     For the sustainable rate see RV(portscale.tcpip.win_port_info#module:capacity).
   - SO_REUSE_UNICASTPORT and SO_PORT_SCALABILITY multiply capacity only with explicit binds to several local addresses (or
     for connections to different destinations); to one destination from one address the limit stays the size of the range.
+  - The probe connects to one destination, so what it measures is a capacity per destination. Its own listener is a
+    destination nothing else connects to. Without explicit binds, on hosts where C(SO_REUSE_UNICASTPORT) exists, its
+    connections may therefore also get ports that connections to other destinations hold, and it can open more connections
+    than there were free ports. RV(capacity_towards_target) gives the bounds the read predicts.
   - If the task is killed while the script runs, Windows closes the sockets when the PowerShell process ends (they may then stay in TIME_WAIT).
 seealso:
   - module: portscale.tcpip.win_port_info
@@ -172,6 +179,20 @@ free_ports_before:
   returned: always
   type: int
   sample: 2358
+capacity_towards_target:
+  description:
+    - How many connections to RV(target) the read predicts the probe can open before no port is left, count and time budget aside.
+      This is a figure per destination (remote address and port).
+    - C(at_least) is the free ports, less the probe's own listener. It is null when netstat could not list BOUND sockets, because
+      the free count is then too high.
+    - C(at_most) also counts the ports held only by connections to other destinations. On Windows 10 / Server 2016 and later
+      (8.1 / 2012 R2 with KB 3149157), C(connect()) without an explicit bind, or with O(reuse_unicast_port), may share them.
+      Whether it does depends on how the sockets holding them were bound, which netstat does not show.
+    - Both bounds are multiplied by the number of O(local_addresses) when each address gets its own ports (C(sockets_per_port) in RV(safety)).
+    - Null when the host has no netsh range.
+  returned: always
+  type: dict
+  sample: {"at_least": 2357, "at_most": 16357}
 would_probe:
   description: The probe's parameters (contract input without C(schema)) when it did not run.
   returned: when not probed

@@ -22,6 +22,11 @@ description:
   - On Windows Server 2003 and older (no netsh dynamic range) MaxUserPort is the range knob (1025..MaxUserPort); the module says so.
   - Both values take effect only after a reboot, so every change returns RV(reboot_required=true). Pair it with
     M(ansible.windows.win_reboot) or the P(portscale.tcpip.port_capacity#role) role's reboot policy.
+  - Each write leaves a marker beside the value, in the same batch, under C(HKLM\SOFTWARE\portscale.tcpip) (one REG_SZ named
+    like the value, holding the host's boot identity at the write, the value in effect before it and the value written).
+    A value written without a reboot therefore stays pending in later runs, from any controller, until the host has
+    really rebooted. RV(reboot_required) stays true even when the task writes nothing, and RV(reboot_state) shows the
+    value in effect beside the pending one.
   - One command execution when nothing changes, two when something does (writes and their verification in one batch).
 options:
   max_user_port:
@@ -42,9 +47,13 @@ extends_documentation_fragment:
   - portscale.tcpip.windows_action
 notes:
   - Needs an administrator account to change a value.
-  - A registry change is visible at once but the TCP/IP stack reads these values only at boot. Whether a MaxUserPort change is
-    still pending is visible (the live TCP range differs from 1024..MaxUserPort) and reported in RV(max_user_port_effect.pending);
-    a pending TcpTimedWaitDelay is not observable from outside the stack.
+  - A registry change is visible at once but the TCP/IP stack reads these values only at boot, and Windows does not show which
+    value it read. Whether a change is still pending comes from the collection's marker and the host's boot identity
+    (C(BootId) under C(HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Memory Management\PrefetchParameters), raised at
+    every boot); see RV(reboot_state). A value changed by someone else, or on a host without that boot identity, is reported
+    as V(unknown). A MaxUserPort change is also visible in the live TCP range (RV(max_user_port_effect.pending)).
+  - To forget every marker, remove the key (C(reg delete HKLM\SOFTWARE\portscale.tcpip /f)); the values are then V(unknown)
+    until the module writes them again.
 seealso:
   - module: portscale.tcpip.win_dynamic_port_range
   - module: ansible.windows.win_reboot
@@ -113,16 +122,48 @@ after:
   type: dict
   sample: {"MaxUserPort": null, "TcpTimedWaitDelay": 30}
 reboot_required:
-  description: True when the task changed a value; the TCP/IP stack reads it at the next boot.
+  description:
+    - True while a value written by this module waits for a reboot (RV(reboot_state) shows one V(pending)), whether this task
+      wrote it or an earlier run did, from any controller; false once the host has rebooted, or when a write puts back the
+      value in effect.
+    - On a host without a boot identity (no marker is written), true when the task changed a value the TCP/IP stack reads at
+      the next boot.
   returned: always
   type: bool
   sample: true
+boot_id:
+  description: The host's boot identity (C(PrefetchParameters\BootId)), or null when it has none.
+  returned: always
+  type: int
+  sample: 42
+reboot_state:
+  description:
+    - For C(MaxUserPort) and C(TcpTimedWaitDelay) (both, whichever the task manages), the value the next boot uses beside the
+      value the running TCP/IP stack uses, as the host reads after the task (in check mode, as the change would leave it).
+    - C(value) is the REG_DWORD in the registry (null when absent). C(state) is V(pending) (written by this module since the last
+      boot and different from the value in effect), V(in_effect) (the host has booted since this module wrote it, or it is the
+      value in effect again) or V(unknown) (not written by this module, changed by someone else since, or the host has no boot
+      identity). C(pending) is true, false or null for the same three.
+    - C(effective) is the value in effect (null when absent, the Windows default), or null with C(effective_known=false) when it
+      is not known. C(effective_assumed) is the value the figures of M(portscale.tcpip.win_port_info) use, the one in effect
+      when known, else the registry value. C(written_at_boot) is the boot identity of this module's last write of
+      the value (null without one), C(reason) says how the state was found.
+  returned: always
+  type: dict
+  sample:
+    TcpTimedWaitDelay: {"value": 30, "effective": null, "effective_known": true, "effective_assumed": null, "state": "pending",
+                        "pending": true, "written_at_boot": 42, "reason": "written by portscale.tcpip during this boot (boot 42); ..."}
+    MaxUserPort: {"value": null, "effective": null, "effective_known": false, "effective_assumed": null, "state": "unknown",
+                  "pending": null, "written_at_boot": null, "reason": "MaxUserPort was not written by portscale.tcpip (no marker), ..."}
 commands:
-  description: The reg commands the task ran (or, in check mode, would run).
+  description:
+    - The reg commands the task ran (or, in check mode, would run), each write followed by the C(reg add) of its marker under
+      C(HKLM\SOFTWARE\portscale.tcpip).
   returned: always
   type: list
   elements: str
-  sample: ["reg delete HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters /v MaxUserPort /f"]
+  sample: ["reg delete HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters /v MaxUserPort /f",
+           "reg add HKLM\\SOFTWARE\\portscale.tcpip /v MaxUserPort /t REG_SZ /d boot=42:effective=65534:written=absent:known=1 /f"]
 max_user_port_effect:
   description: What MaxUserPort (as it is after the task) does to the TCP dynamic range at the next boot.
   returned: always

@@ -20,14 +20,17 @@ from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import NoLogError, UnsupportedError
 from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ansible_version
 
 from .argspec import argument_spec_from_doc
 from .converge import ConvergeFailed, WriteOutcomeUnknown, converge
-from .delivery import delivery_for
+from .delivery import delivery_for, refusal_hint
 from .remote import RemoteError, TransportError, sentence
 from .tcpip import TcpipValueError
 
 NOTHING_CHANGED = "Nothing was changed."
+# The running ansible-core line, e.g. (2, 16): some connections hand scripts to the host differently per line.
+CORE_VERSION = tuple(int(part) for part in ansible_version.split(".")[:2])
 
 
 def non_finite_number(value: t.Any, path: str = "") -> tuple[str, float] | None:
@@ -136,8 +139,9 @@ class PortscaleAction(ActionBase):
             result.update(error.result)
             result.update(failed=True, msg=str(error))
         except RemoteError as error:
+            hint = refusal_hint(self._connection.transport, CORE_VERSION, not error.outputs)
             result.update(failed=True, changed=False, rc=error.rc, stdout=error.stdout, stderr=error.stderr,
-                          msg=f"{sentence(str(error))} {NOTHING_CHANGED}")
+                          msg=f"{sentence(str(error))}{hint} {NOTHING_CHANGED}")
         except TransportError as error:
             # Raised before any write was sent (reads, the probe): whatever failed, the host's settings are as they were.
             message = f"{sentence(str(error))} {NOTHING_CHANGED}"

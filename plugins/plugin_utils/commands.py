@@ -19,10 +19,24 @@ OS_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 TCPIP_DWORD_VALUES = ("MaxUserPort", "TcpTimedWaitDelay")
 STORES = ("active", "persistent")
 NETSTAT_PROTOCOLS = ("tcp", "tcpv6", "udp", "udpv6")
+# The host's boot identity: a REG_DWORD the kernel raises at every boot (docs/semantics.md, "Pending until the host
+# reboots", for its sources and limits). Read only.
+BOOT_ID_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Memory Management\PrefetchParameters"
+BOOT_ID_VALUE = "BootId"
+# The collection's own key: one REG_SZ per Tcpip\Parameters value it wrote, named like that value (the marker).
+MARKER_KEY = r"HKLM\SOFTWARE\portscale.tcpip"
+# boot=<BootId at the write>:effective=<value in effect then>:written=<value written>:known=<1 when the value in
+# effect was known, 0 when assumed>; "absent" is the value's absence (Windows' default). The collection's own fixed
+# words, not Windows output: nothing localized is parsed.
+MARKER_DATA = re.compile(r"^boot=(?P<boot>[0-9]{1,10}):effective=(?P<effective>[0-9]{1,10}|absent)"
+                         r":written=(?P<written>[0-9]{1,10}|absent):known=(?P<known>[01])$")
+MARKER_ABSENT = "absent"
 
 # Letters, digits and the punctuation netsh/reg/netstat arguments need; a single space only inside the fixed
-# registry path above (rendered in single quotes). No quotes, $, backtick, ;, |, &, parentheses or braces.
+# registry paths above (rendered in single quotes). No quotes, $, backtick, ;, |, &, parentheses or braces.
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9=_.:\\/-]+( [A-Za-z0-9=_.:\\/-]+)?$")
+# The fixed paths with more than one space: allowed as these exact tokens only.
+_FIXED_TOKENS = frozenset({BOOT_ID_KEY})
 
 
 class UnsafeCommandError(ValueError):
@@ -38,7 +52,7 @@ class NativeCommand:
 
     def __post_init__(self) -> None:
         for token in self.argv:
-            if not _SAFE_TOKEN.match(token):
+            if token not in _FIXED_TOKENS and not _SAFE_TOKEN.match(token):
                 raise UnsafeCommandError(f"refusing to build a command with token {token!r}")
 
     def powershell(self) -> str:
@@ -135,6 +149,41 @@ def set_tcpip_dword(name: str, value: int) -> NativeCommand:
 def delete_tcpip_value(name: str) -> NativeCommand:
     return NativeCommand(("reg", "delete", TCPIP_KEY, "/v", _check_choice("value name", name, TCPIP_DWORD_VALUES), "/f"),
                          writes=True)
+
+
+def query_boot_id() -> NativeCommand:
+    """The host's boot identity (``BootId``, a REG_DWORD): which boot the host is in."""
+    return NativeCommand(("reg", "query", BOOT_ID_KEY, "/v", BOOT_ID_VALUE))
+
+
+def query_marker(name: str) -> NativeCommand:
+    """The collection's marker for one Tcpip\\Parameters value (absent: exit 1, key or value not found)."""
+    return NativeCommand(("reg", "query", MARKER_KEY, "/v", _check_choice("value name", name, TCPIP_DWORD_VALUES)))
+
+
+def _marker_number(what: str, value: int | None) -> str:
+    if value is None:
+        return MARKER_ABSENT
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
+        raise UnsafeCommandError(f"marker {what} must be a REG_DWORD value or None, got {value!r}")
+    return str(value)
+
+
+def marker_data(boot_id: int, effective: int | None, written: int | None, known: bool) -> str:
+    """The marker's REG_SZ data, from integers (None: the value is absent) and a flag."""
+    text = (f"boot={_marker_number('boot', boot_id)}:effective={_marker_number('effective', effective)}"
+            f":written={_marker_number('written', written)}:known={1 if known else 0}")
+    if boot_id is None or not MARKER_DATA.match(text):
+        raise UnsafeCommandError(f"refusing to build marker data {text!r}")
+    return text
+
+
+def set_marker(name: str, data: str) -> NativeCommand:
+    """Write (or overwrite) the marker of one value; ``data`` as ``marker_data`` builds it."""
+    if not isinstance(data, str) or not MARKER_DATA.match(data):
+        raise UnsafeCommandError(f"refusing to write marker data {data!r}")
+    return NativeCommand(("reg", "add", MARKER_KEY, "/v", _check_choice("value name", name, TCPIP_DWORD_VALUES), "/t", "REG_SZ",
+                          "/d", data, "/f"), writes=True)
 
 
 def netstat(protocol: str | None = None, bound: bool = False) -> NativeCommand:

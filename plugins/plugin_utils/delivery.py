@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import typing as t
 
 # The exact prefix ansible-core's psrp connection recognises as "already encoded: decode it and run the script".
 POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
@@ -92,3 +93,20 @@ def encode_powershell(script: str) -> str:
 def delivery_for(transport: str) -> Delivery:
     """The delivery for a connection plugin's ``transport`` (``winrm``, ``ansible.builtin.psrp``, ``ssh``, ...)."""
     return _BY_TRANSPORT.get(transport, CAUTIOUS)
+
+
+#: ansible-core's ssh connection, under the names a task may give it.
+SSH_TRANSPORTS = ("ssh", "ansible.builtin.ssh")
+
+
+def refusal_hint(transport: str, core: t.Tuple[int, int], ran_nothing: bool) -> str:
+    """A sentence to add when the host ran none of a script's commands, for a cause the host's words cannot name.
+
+    Over ssh, ansible-core 2.16 and 2.17 send ``chcp.com 65001 > $null ; PowerShell ...`` (PowerShell syntax): with
+    Windows OpenSSH's default shell, cmd.exe, nothing of it runs as meant and cmd.exe's complaint does not say why.
+    """
+    if ran_nothing and transport in SSH_TRANSPORTS and core < (2, 18):
+        return (" Over ssh, ansible-core before 2.18 sends PowerShell syntax, so Windows OpenSSH must have PowerShell as "
+                "its default shell (the DefaultShell registry value, as Ansible's Windows SSH guide says), or use ansible-core "
+                "2.18 or later.")
+    return ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from .reboot_state import IN_EFFECT, PENDING, describe_pending, value_state
 from .snapshot import Exclusion, HostSnapshot, combo_key
 from .tcpip import DEFAULT_DYNAMIC_COUNT, PortRange
 
@@ -77,7 +78,7 @@ def _ignored_registry_values(snapshot: HostSnapshot, skip: t.Collection[str] = (
             continue
         yield Finding("warning", "registry_value_ignored",
                       f"{name} is stored as {value.describe()}, not as a REG_DWORD: Windows ignores it (as if it were absent). "
-                      f"Rewrite or remove it with portscale.tcpip.win_tcpip_parameters.")
+                      "Rewrite or remove it with portscale.tcpip.win_tcpip_parameters.")
 
 
 def range_findings(snapshot: HostSnapshot) -> list[Finding]:
@@ -132,6 +133,11 @@ def _max_user_port_effect(snapshot: HostSnapshot) -> t.Iterator[Finding]:
 
 
 def _time_wait_delay(snapshot: HostSnapshot) -> t.Iterator[Finding]:
+    state = value_state(snapshot, "TcpTimedWaitDelay")
+    if state.state == PENDING:
+        # Written by portscale.tcpip since the last boot (its marker): the figures use the value in effect.
+        yield Finding("warning", "time_wait_delay_pending",
+                      f"{describe_pending(state)} The figures use the value in effect; reboot the host to apply the new one.")
     value = snapshot.registry.get("TcpTimedWaitDelay")
     if value is None:
         return
@@ -140,6 +146,12 @@ def _time_wait_delay(snapshot: HostSnapshot) -> t.Iterator[Finding]:
         yield Finding("warning", "time_wait_delay_ignored",
                       f"TcpTimedWaitDelay={value} is outside {low}-{high} seconds; Windows ignores it and keeps the 120 s default. "
                       "Set a valid value or remove it (portscale.tcpip.win_tcpip_parameters).")
+        return
+    if state.state == PENDING:
+        return
+    if state.state == IN_EFFECT:
+        yield Finding("info", "time_wait_delay_in_effect",
+                      f"TcpTimedWaitDelay={value}: closed connections stay in TIME_WAIT {value} s; {state.reason}.")
         return
     yield Finding("info", "time_wait_delay_set",
                   f"TcpTimedWaitDelay={value}: closed connections stay in TIME_WAIT {value} s once the host has rebooted after the "
@@ -160,6 +172,22 @@ def registry_findings(snapshot: HostSnapshot) -> list[Finding]:
     return [*_max_user_port_effect(snapshot), *_time_wait_delay(snapshot), *_legacy(snapshot)]
 
 
+# Where SO_REUSE_UNICASTPORT exists, by capacity.port_reuse() value (KB 3149157; SOL_SOCKET socket options).
+REUSE_WHERE = {"built_in": "Windows 10 / Server 2016 and later",
+               "with_update": "Windows 8.1 / Server 2012 R2 with KB 3149157 (8 / 2012 with hotfix 3014399)"}
+
+
+def _reuse_clause(cap: t.Any) -> str:
+    """Why free is a floor per destination, where Windows may reuse ports held by connections to other destinations."""
+    where = REUSE_WHERE.get(getattr(cap, "port_reuse", "none"))
+    reusable = getattr(cap, "reusable", 0)
+    if not where or not reusable:
+        return ""
+    return (f" These figures are per destination (remote address and port): on {where}, connect() without an explicit bind "
+            f"may, towards a destination none of them serves, also reuse up to {reusable} ports held by connections to other "
+            "destinations (SO_REUSE_UNICASTPORT behaviour, where their sockets allow it; netstat cannot show which do).")
+
+
 def _headroom(name: str, cap: t.Any) -> t.Iterator[Finding]:
     # Exact comparison (free / count), not the rounded percent_free: 3276 of 16384 is 19.995%, below 20.
     share = 100.0 * cap.free / cap.port_range.count
@@ -168,7 +196,8 @@ def _headroom(name: str, cap: t.Any) -> t.Iterator[Finding]:
     severity, code = ("critical", "headroom_critical") if share < HEADROOM_CRITICAL_PERCENT else ("warning", "headroom_low")
     yield Finding(severity, code,
                   f"{name}: only {cap.free} of the {cap.port_range.count} ports of {cap.port_range} are free ({cap.percent_free}%): "
-                  f"{cap.in_use} in use, {cap.excluded} excluded. New outbound connections fail with 10055 when none is left. "
+                  f"{cap.in_use} in use, {cap.excluded} excluded. New outbound connections to a destination the ports in use "
+                  f"already serve fail with 10055 once no free port is left.{_reuse_clause(cap)} "
                   "Widen the range (portscale.tcpip.win_dynamic_port_range) and find what holds the ports (in_use.top_pids).")
 
 
@@ -179,7 +208,8 @@ def _time_wait_dominates(name: str, cap: t.Any) -> t.Iterator[Finding]:
     if waiting > cap.in_use * TIME_WAIT_DOMINANT_SHARE and waiting >= cap.usable * TIME_WAIT_SIGNIFICANT_SHARE:
         yield Finding("warning", "time_wait_dominates",
                       f"{name}: {waiting} of the {cap.in_use} ports in use are in TIME_WAIT (closed connections, held "
-                      f"{cap.time_wait_seconds} s). The host opens and closes many short connections: reuse connections "
+                      f"{cap.time_wait_seconds} s against new connections with the same local and remote address and port). "
+                      "The host opens and closes many short connections: reuse connections "
                       "(keep-alive, pooling), lower TcpTimedWaitDelay (for example 30; needs a reboot) or widen the range.")
 
 

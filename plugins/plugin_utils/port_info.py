@@ -17,12 +17,13 @@ from . import commands
 from .capacity import RangeCapacity, connection_combo, host_capacity, time_wait
 from .findings import Finding, bound_sockets_hidden, by_severity, capacity_findings, configuration_findings, is_winnat_block, registry_findings
 from .parsers import ParseError, parse_netstat
+from .reboot_state import pending_values, value_states
 from .remote import CommandOutput, run_batch
 from .snapshot import HostSnapshot, SnapshotRequest, combo_key, parse_snapshot, snapshot_commands
 from .tcpip_parameters import boot_effect
 
 Execute = t.Callable[[str], t.Tuple[int, str, str]]
-READ_REQUEST = SnapshotRequest(netstat=True, netstat_bound=True)
+READ_REQUEST = SnapshotRequest(netstat=True, netstat_bound=True, reboot_state=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,15 +71,22 @@ def _exclusion_rows(snapshot: HostSnapshot) -> dict[str, list[dict[str, t.Any]]]
 
 
 def _registry(snapshot: HostSnapshot) -> dict[str, t.Any]:
+    """Each value as the next boot uses it (``value``) beside what the running stack uses (reboot_state.py)."""
     max_user_port = snapshot.registry.get("MaxUserPort")
     effect = boot_effect(snapshot, max_user_port)
     delay = snapshot.registry.get("TcpTimedWaitDelay")
     waiting = time_wait(snapshot)
+    states = {name: state.to_dict() for name, state in value_states(snapshot).items()}
+    # MaxUserPort's boot rewrite is also visible in the live TCP range; the marker says it for a removal too.
+    range_pending = effect["pending"]
+    marker_pending = states["MaxUserPort"]["pending"]
+    max_user_port_pending = True if True in (range_pending, marker_pending) else (range_pending if marker_pending is None else marker_pending)
     return {
-        "MaxUserPort": {"value": max_user_port, "tcp_range_at_next_boot": effect["tcp_range_at_boot"],
-                        "pending": effect["pending"], "governs": effect["governs"]},
-        "TcpTimedWaitDelay": {"value": delay, "time_wait_seconds_at_next_boot": waiting.seconds,
-                              "pending": None, "note": waiting.note},
+        "MaxUserPort": {**states["MaxUserPort"], "value": max_user_port, "tcp_range_at_next_boot": effect["tcp_range_at_boot"],
+                        "pending": max_user_port_pending, "governs": effect["governs"]},
+        "TcpTimedWaitDelay": {**states["TcpTimedWaitDelay"], "value": delay,
+                              "time_wait_seconds_at_next_boot": waiting.seconds if waiting.pending_seconds is None else waiting.pending_seconds,
+                              "time_wait_seconds_in_effect": waiting.seconds, "note": waiting.note},
     }
 
 
@@ -102,6 +110,7 @@ def info_result(read: HostRead) -> dict[str, t.Any]:
     waiting = time_wait(snapshot)
     capacities = host_capacity(snapshot, waiting.seconds)
     findings: list[Finding] = [*configuration_findings(snapshot), *registry_findings(snapshot), *capacity_findings(capacities)]
+    registry = _registry(snapshot)
     if not read.bound_sockets_listed:
         findings.append(bound_sockets_hidden())
     return {
@@ -109,8 +118,12 @@ def info_result(read: HostRead) -> dict[str, t.Any]:
         "dynamic_port_ranges_supported": snapshot.has_dynamicport,
         "ranges": {combo_key(c): {"start": r.start, "count": r.count, "end": r.end} for c, r in sorted(snapshot.ranges.items())},
         "exclusions": _exclusion_rows(snapshot),
-        "registry": _registry(snapshot),
-        "time_wait": {"seconds": waiting.seconds, "source": waiting.source, "note": waiting.note},
+        "registry": registry,
+        "time_wait": {"seconds": waiting.seconds, "source": waiting.source, "note": waiting.note, "state": waiting.state,
+                      "pending_seconds": waiting.pending_seconds},
+        "boot_id": snapshot.boot_id,
+        # A value written by portscale.tcpip waits for a reboot (MaxUserPort: or has not shaped the live TCP range yet).
+        "reboot_required": bool(pending_values(snapshot)) or registry["MaxUserPort"]["pending"] is True,
         "capacity": {combo_key(c): cap.to_dict() for c, cap in sorted(capacities.items())},
         "top_processes": _process_summary(capacities, snapshot),
         "bound_sockets_listed": read.bound_sockets_listed,

@@ -12,6 +12,11 @@ Safety on production hosts, applied before anything is opened and reported in ``
   that were free when it read the host (its own listener counts as one), so the services on the host keep the rest.
   With SO_REUSE_UNICASTPORT / SO_PORT_SCALABILITY and K explicit local addresses each port number serves K sockets,
   so the socket limit is K times the port budget.
+
+What the read predicts (``capacity_towards_target``) is per destination: the probe connects to one endpoint, so its
+sockets need distinct local ports among themselves (a 4-tuple cannot repeat). At least the free ports (its own
+listener takes one); at most, where Windows may reuse ports (connect() without an explicit bind, or
+SO_REUSE_UNICASTPORT), also the ports held only by connections to other destinations (capacity.py).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import math
 import re
 import typing as t
 
-from .capacity import RangeCapacity, host_capacity, time_wait
+from .capacity import RangeCapacity, destination_text, host_capacity, time_wait
 from .port_info import HostRead, read_host
 from .probe_script import MAX_COUNT, MAX_LOCAL_ADDRESSES, MAX_TIMEOUT_MS, RESULT_MARKER, SCHEMA_VERSION, render
 from .remote import RemoteError
@@ -67,6 +72,17 @@ class ProbeRequest:
         if self.local_addresses and (self.reuse_unicast_port or self.port_scalability):
             return len(self.local_addresses)
         return 1
+
+    @property
+    def destination(self) -> str | None:
+        """The endpoint the probe connects to when it is not its own (new) listener, as capacity.py names destinations."""
+        return destination_text(self.target_host, self.target_port) if self.target_port else None
+
+    @property
+    def may_reuse_ports(self) -> bool:
+        """connect() without an explicit bind has SO_REUSE_UNICASTPORT behaviour where the option exists (SOL_SOCKET
+        socket options); an explicit bind shares ports only with the option set."""
+        return not self.local_addresses or self.reuse_unicast_port
 
     def snapshot_request(self) -> SnapshotRequest:
         return SnapshotRequest(combos=(self.combo,), exclusions=True, netstat=True, netstat_bound=True)
@@ -146,6 +162,7 @@ class ProbePlan:
     socket_limit: int | None
     capped: tuple[dict[str, t.Any], ...]
     range_text: str
+    towards_target: dict[str, int | None] | None = None   # expected_capacity()
 
     def safety(self, request: ProbeRequest) -> dict[str, t.Any]:
         return {"max_free_share": request.max_free_share, "allow_exhaustion": request.allow_exhaustion,
@@ -153,7 +170,21 @@ class ProbePlan:
                 "sockets_per_port": request.port_scaling, "max_count": MAX_COUNT, "max_timeout": MAX_TIMEOUT_MS // 1000}
 
 
-def plan_probe(request: ProbeRequest, capacity: RangeCapacity | None, os_build: int) -> ProbePlan:
+def expected_capacity(request: ProbeRequest, capacity: RangeCapacity | None, bound_sockets_listed: bool = True) -> dict[str, int | None] | None:
+    """How many connections towards its target the read predicts the probe can open before no port is left (count and
+    time budget aside), as bounds: ``at_least`` the free ports (null when BOUND sockets could not be counted, since free
+    is then too high), ``at_most`` also the ports held only by connections to other destinations where Windows may reuse
+    them. Less the probe's own listener; times K with K explicit addresses and a scalability option."""
+    if capacity is None:
+        return None
+    listener_cost = 1 if request.target_port == 0 else 0
+    most = capacity.ports_at_most(request.destination) if request.may_reuse_ports else capacity.free
+    scale = request.port_scaling
+    least = max(0, capacity.free - listener_cost) * scale
+    return {"at_least": least if bound_sockets_listed else None, "at_most": max(0, most - listener_cost) * scale}
+
+
+def plan_probe(request: ProbeRequest, capacity: RangeCapacity | None, os_build: int, bound_sockets_listed: bool = True) -> ProbePlan:
     """Apply the share cap to the request, from the free ports of the range the probe draws from."""
     capped = list(request.hard_caps)
     if capacity is None:
@@ -176,7 +207,7 @@ def plan_probe(request: ProbeRequest, capacity: RangeCapacity | None, os_build: 
                                  "set allow_exhaustion: true to go further"})
         count = limit
     return ProbePlan(count, free, None if request.allow_exhaustion else budget, None if request.allow_exhaustion else limit,
-                     tuple(capped), str(capacity.port_range))
+                     tuple(capped), str(capacity.port_range), expected_capacity(request, capacity, bound_sockets_listed))
 
 
 def probe_params(request: ProbeRequest, count: int) -> dict[str, t.Any]:
@@ -279,12 +310,23 @@ def _failure_text(outcome: dict[str, t.Any], request: ProbeRequest) -> str:
     return "it stopped early without an error"
 
 
+def _expected_text(plan: ProbePlan) -> str:
+    expected = plan.towards_target
+    if not expected:
+        return ""
+    least, most = expected["at_least"], expected["at_most"]
+    if least == most:
+        return f" (the read predicted {most} towards it)"
+    return f" (the read predicted {'?' if least is None else least} to {most} towards it)"
+
+
 def _explain(request: ProbeRequest, plan: ProbePlan, outcome: dict[str, t.Any]) -> str:
     text = f"{plan.free_ports} port(s) of the {combo_key(request.combo)} range {plan.range_text} were free before the probe."
     error = outcome.get("error") or {}
     if error.get("code") in EXHAUSTION_CODES:
-        text += (" No ephemeral port was left: widen the range (portscale.tcpip.win_dynamic_port_range), shorten TIME_WAIT "
-                 "(portscale.tcpip.win_tcpip_parameters) or find the process holding ports (portscale.tcpip.win_port_info).")
+        text += (f" No ephemeral port was left for connections to {outcome['target']}{_expected_text(plan)}: widen the range "
+                 "(portscale.tcpip.win_dynamic_port_range), shorten TIME_WAIT (portscale.tcpip.win_tcpip_parameters) or find the "
+                 "process holding ports (portscale.tcpip.win_port_info).")
     elif error.get("code") == 10061 and outcome["opened"] > 0:
         text += " 10061 in the middle of a burst means the listener's backlog overflowed, not a port shortage."
     return text
@@ -294,7 +336,8 @@ def evaluate(request: ProbeRequest, plan: ProbePlan, outcome: dict[str, t.Any]) 
     """The task result for a probe that ran; ``failed``/``msg`` set when it must fail."""
     result: dict[str, t.Any] = {key: outcome[key] for key in RESULT_KEYS if key != "schema"}
     result.update(changed=False, probed=True, requested=request.requested_count, count=plan.count, free_ports_before=plan.free_ports,
-                  capped=list(plan.capped), safety=plan.safety(request), fail_below=request.fail_below, warnings=[])
+                  capacity_towards_target=plan.towards_target, capped=list(plan.capped), safety=plan.safety(request),
+                  fail_below=request.fail_below, warnings=[])
     opened = outcome["opened"]
     if outcome["closed"] != opened:
         result["warnings"].append(f"The probe opened {opened} socket(s) but reports {outcome['closed']} closed.")
@@ -316,7 +359,8 @@ def evaluate(request: ProbeRequest, plan: ProbePlan, outcome: dict[str, t.Any]) 
 def _not_probed(request: ProbeRequest, plan: ProbePlan, check_mode: bool) -> dict[str, t.Any]:
     params = probe_params(request, plan.count)
     return {"changed": False, "probed": False, "requested": request.requested_count, "count": plan.count,
-            "free_ports_before": plan.free_ports, "capped": list(plan.capped), "safety": plan.safety(request),
+            "free_ports_before": plan.free_ports, "capacity_towards_target": plan.towards_target,
+            "capped": list(plan.capped), "safety": plan.safety(request),
             "fail_below": request.fail_below, "passed": None, "check_mode": check_mode,
             "would_probe": {key: value for key, value in params.items() if key != "schema"}, "warnings": []}
 
@@ -332,7 +376,7 @@ def run(execute: Execute, args: dict[str, t.Any], check_mode: bool) -> dict[str,
             "ports cannot be counted and no share of them is known to be safe; nothing was probed. Set allow_exhaustion: "
             "true to probe with only the hard caps (count, timeout), knowing the probe may exhaust the range")
     capacity = host_capacity(read.snapshot, time_wait(read.snapshot).seconds).get(request.combo)
-    plan = plan_probe(request, capacity, read.snapshot.os_build)
+    plan = plan_probe(request, capacity, read.snapshot.os_build, read.bound_sockets_listed)
     if request.fail_below is not None and plan.count < request.fail_below:
         result = _not_probed(request, plan, check_mode)
         caps = "; ".join(c["reason"] for c in plan.capped)

@@ -147,13 +147,26 @@ def _registry_value(state: t.Mapping[str, t.Any], name: str) -> str:
     return "absent" if value is None else str(value)
 
 
+def _pending_entry(state: t.Mapping[str, t.Any], name: str) -> dict[str, t.Any] | None:
+    pending = state.get("pending_reboot")
+    entry = pending.get(name) if isinstance(pending, t.Mapping) else None
+    return dict(entry) if isinstance(entry, t.Mapping) else None
+
+
 def registry_cell(row: Row, name: str) -> str:
     before = _registry_value(row.before, name)
+    text = before if row.before else NO_DATA
     if row.after:
         after = _registry_value(row.after, name)
         if after != before:
-            return f"{before}{ARROW}{after}"
-    return before if row.before else NO_DATA
+            text = f"{before}{ARROW}{after}"
+    # A value that waits for a reboot: the one in effect beside it (the rates use that one).
+    waiting = _pending_entry(row.state, name)
+    if waiting is not None:
+        effective = "absent" if waiting.get("effective") is None else str(waiting.get("effective"))
+        assumed = ", assumed" if waiting.get("effective_known") is False else ""
+        text += f" (pending reboot; {effective} in effect{assumed})"
+    return text
 
 
 def exclusions_cell(state: t.Mapping[str, t.Any], kind: str) -> str:
@@ -194,7 +207,8 @@ def rate_cell(row: Row) -> str:
     rate, seconds = state.get("connections_per_second"), state.get("time_wait_seconds")
     if rate is None:
         return NO_DATA
-    return f"{rate}/s (TIME_WAIT {seconds} s)"
+    later = state.get("time_wait_pending_seconds")
+    return f"{rate}/s (TIME_WAIT {seconds} s" + (f"; {later} s after the pending reboot)" if later is not None else ")")
 
 
 def probe_cell(row: Row) -> str:
@@ -236,7 +250,8 @@ def reboot_cell(row: Row) -> str:
     if summary.get("rebooted"):
         return "rebooted"
     if summary.get("reboot_pending"):
-        return "pending"
+        waiting = summary.get("pending_reboot") or []
+        return "pending: " + "; ".join(str(line) for line in waiting) if waiting else "pending"
     if summary.get("reboot_required"):
         return "needed to apply"
     return "no"
@@ -301,7 +316,8 @@ def to_markdown(rows: t.Sequence[Row], title: str, generated: str) -> str:
     counts = ", ".join(f"{count} {STATUS_TEXT.get(status, status)}" for status, count in status_counts(rows).items())
     lines = [f"# {title}", "", f"Generated {generated} for {len(rows)} host(s): {counts or 'none'}.",
              f"Headroom is the free ports of the {headroom_combo(rows)} range; the rate is new outbound connections per second "
-             "to one destination that range sustains (free ports / TIME_WAIT seconds).", ""]
+             "to one destination (remote address and port) that range sustains at least (free ports / TIME_WAIT seconds); "
+             "destinations the ports in use do not serve may get more where Windows reuses ports.", ""]
     lines.append("| " + " | ".join(name for name, _cell in COLUMNS) + " |")
     lines.append("|" + "|".join("---" for _column in COLUMNS) + "|")
     for row in rows:
@@ -334,6 +350,8 @@ CSV_FIELDS = (
     "probe_ran", "probe_count", "probe_min_success", "probe_opened", "probe_passed", "probe_error_code", "probe_error_name",
     "findings_critical", "findings_warning", "finding_codes", "changes", "drift", "changed", "reboot_required", "rebooted",
     "reboot_pending",
+    # Values written without a reboot yet: the one in effect (which the rate uses) beside the pending one.
+    "max_user_port_effective", "tcp_timed_wait_delay_effective", "time_wait_seconds_after_reboot", "pending_reboot",
 )
 
 
@@ -379,7 +397,13 @@ def csv_record(row: Row) -> dict[str, t.Any]:
         changes="; ".join(summary.get("changes") or ()), drift="; ".join(summary.get("drift") or ()),
         changed=summary.get("changed"), reboot_required=summary.get("reboot_required"), rebooted=summary.get("rebooted"),
         reboot_pending=summary.get("reboot_pending"),
+        time_wait_seconds_after_reboot=state.get("time_wait_pending_seconds"),
+        pending_reboot="; ".join(str(line) for line in summary.get("pending_reboot") or ()),
     )
+    for name, key in (("MaxUserPort", "max_user_port_effective"), ("TcpTimedWaitDelay", "tcp_timed_wait_delay_effective")):
+        waiting = _pending_entry(state, name)
+        # Only while a value waits: otherwise the value in effect is the registry one (the *_after/_before columns).
+        record[key] = ("absent" if waiting.get("effective") is None else waiting.get("effective")) if waiting else None
     return record
 
 

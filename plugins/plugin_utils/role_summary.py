@@ -55,6 +55,27 @@ def _value_text(value: t.Any) -> str:
     return "absent" if value is None else str(value)
 
 
+def _pending_reboot(registry: Mapping) -> dict[str, dict[str, t.Any]]:
+    """The values win_port_info reports as written and waiting for a reboot (their marker): the value in effect (null:
+    absent, or not known when ``effective_known`` is false) beside the value the next boot uses."""
+    pending = {}
+    for name in REGISTRY_VALUES:
+        entry = _dict(registry.get(name))
+        if entry.get("state") == "pending":
+            pending[name] = {"effective": entry.get("effective_assumed"), "effective_known": bool(entry.get("effective_known")),
+                             "pending": entry.get("value")}
+    return pending
+
+
+def pending_text(name: str, entry: Mapping) -> str:
+    """``TcpTimedWaitDelay: absent (120 s) in effect -> 30 after the reboot`` (``assumed`` when not known)."""
+    effective = _value_text(entry.get("effective"))
+    if name == "TcpTimedWaitDelay" and entry.get("effective") is None:
+        effective += " (120 s)"
+    known = "" if entry.get("effective_known", True) else " (assumed)"
+    return f"{name}: {effective} in effect{known} -> {_value_text(entry.get('pending'))} after the reboot"
+
+
 def host_state(info: t.Any, headroom_combo: str) -> dict[str, t.Any] | None:
     """What win_port_info saw, reduced to the report's columns; None when there is no usable info result."""
     if not _ran(info) or info.get("failed") or "ranges" not in info:
@@ -74,6 +95,9 @@ def host_state(info: t.Any, headroom_combo: str) -> dict[str, t.Any] | None:
         "ranges": {combo: range_text(port_range) for combo, port_range in sorted(_dict(info.get("ranges")).items())},
         "registry": {name: _dict(registry.get(name)).get("value") for name in REGISTRY_VALUES},
         "max_user_port_pending": bool(_dict(registry.get("MaxUserPort")).get("pending")),
+        # Written values that wait for a reboot: the value in effect beside the pending one (the rates use the former).
+        "pending_reboot": _pending_reboot(registry),
+        "time_wait_pending_seconds": _dict(info.get("time_wait")).get("pending_seconds"),
         "exclusions": {"administered": administered, "winnat": winnat},
         "headroom": {
             "combo": headroom_combo,
@@ -221,7 +245,8 @@ def host_summary(data: Mapping) -> dict[str, t.Any]:
     changed = wrote and bool(lines)
     rebooted = bool(data.get("rebooted"))
     current = after or before or {}
-    pending = (wrote and reboot_required and not rebooted) or bool(current.get("max_user_port_pending"))
+    waiting = current.get("pending_reboot") or {}
+    pending = (wrote and reboot_required and not rebooted) or bool(current.get("max_user_port_pending")) or bool(waiting)
     probe = probe_summary(data.get("probe"), data.get("probe_min_success"))
     stage = str(data.get("stage") or "done")
     return {
@@ -240,6 +265,7 @@ def host_summary(data: Mapping) -> dict[str, t.Any]:
         "reboot_required": reboot_required,
         "rebooted": rebooted,
         "reboot_pending": pending,
+        "pending_reboot": [pending_text(name, entry) for name, entry in waiting.items()],
         "probe": probe,
         "findings": current.get("findings", []),
         "warnings": warnings,

@@ -59,6 +59,9 @@ class SnapshotRequest:
     netstat_bound: bool = False
     # Also read the persistent store (``show ... store=persistent``): what the host will have after its next boot.
     persistent: bool = False
+    # Also read the host's boot identity and the collection's markers (reboot_state.py): which written values still
+    # wait for a reboot, and which values the running TCP/IP stack uses meanwhile.
+    reboot_state: bool = False
 
     def verification(self) -> SnapshotRequest:
         """What to re-read after writes: the same, minus the (large) connection table."""
@@ -93,6 +96,11 @@ class HostSnapshot:  # pylint: disable=too-many-instance-attributes
     elevated: bool | None = None              # None: not read (a snapshot built by hand)
     persistent_ranges: dict[Combo, PortRange] = dataclasses.field(default_factory=dict)
     persistent_exclusions: dict[Combo, tuple[Exclusion, ...]] = dataclasses.field(default_factory=dict)
+    # With SnapshotRequest.reboot_state: the boot identity (None when the host has none) and the collection's marker
+    # of each tracked value that has one (as stored; reboot_state.py reads them).
+    reboot_state_read: bool = False
+    boot_id: int | None = None
+    markers: dict[str, RegistryValue] = dataclasses.field(default_factory=dict)
 
     @property
     def has_dynamicport(self) -> bool:
@@ -112,6 +120,9 @@ ELEVATED_LABEL_SIDS = ("S-1-16-12288", "S-1-16-16384")
 def snapshot_commands(request: SnapshotRequest) -> list[commands.NativeCommand]:
     cmds = [commands.query_os_build(), commands.whoami_groups(), commands.query_tcpip_parameters()]
     cmds += [commands.query_tcpip_value(name) for name in TRACKED_VALUES]
+    if request.reboot_state:
+        cmds.append(commands.query_boot_id())
+        cmds += [commands.query_marker(name) for name in TRACKED_VALUES]
     stores = (None, "persistent") if request.persistent else (None,)
     for store in stores:
         cmds += [commands.show_dynamic_range(ip, proto, store) for ip, proto in request.combos]
@@ -150,6 +161,13 @@ def _check_key_readable(output: CommandOutput) -> None:
     break and text shaped like a value row would pass for that value there."""
     if not output.ok:
         raise _unexpected(output, "reading the Tcpip\\Parameters key failed")
+
+
+def _parse_boot_id(output: CommandOutput) -> int | None:
+    """``reg query <PrefetchParameters> /v BootId``: the REG_DWORD, or None when the host has none (exit 1) or stores
+    something else there."""
+    value = _parse_tracked_value(commands.BOOT_ID_VALUE, output)
+    return value.dword if value is not None else None
 
 
 def _parse_tracked_value(name: str, output: CommandOutput) -> RegistryValue | None:
@@ -212,6 +230,12 @@ def parse_snapshot(request: SnapshotRequest, outputs: t.Sequence[CommandOutput])
     values = {name: _parse_tracked_value(name, remaining.pop(0)) for name in TRACKED_VALUES}
     registry_values = {name: value for name, value in values.items() if value is not None}
     registry = {name: value.dword for name, value in registry_values.items() if value.dword is not None}
+    boot_id: int | None = None
+    markers: dict[str, RegistryValue] = {}
+    if request.reboot_state:
+        boot_id = _parse_boot_id(remaining.pop(0))
+        found = {name: _parse_tracked_value(name, remaining.pop(0)) for name in TRACKED_VALUES}
+        markers = {name: value for name, value in found.items() if value is not None}
     ranges = _parse_tables(request, remaining, os_build, _range_of)
     persistent_ranges = _parse_tables(request, remaining, os_build, _range_of) if request.persistent else {}
     exclusions: dict[Combo, tuple[Exclusion, ...]] = {}
@@ -222,4 +246,4 @@ def parse_snapshot(request: SnapshotRequest, outputs: t.Sequence[CommandOutput])
             persistent_exclusions = _parse_tables(request, remaining, os_build, _exclusions_of)
     connections = tuple(_parse(remaining.pop(0), parse_netstat)) if request.netstat else None
     return HostSnapshot(os_build, ranges, exclusions, registry, connections, registry_values, elevated,
-                        persistent_ranges, persistent_exclusions)
+                        persistent_ranges, persistent_exclusions, request.reboot_state, boot_id, markers)

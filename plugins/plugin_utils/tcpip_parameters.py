@@ -3,7 +3,9 @@
 """win_tcpip_parameters: MaxUserPort and TcpTimedWaitDelay under Tcpip\\Parameters (WINDOWS-FACTS §4, §5).
 
 Both values take effect at the next boot. A registry write is visible at once in ``reg query`` but the TCP/IP
-stack only reads the values when it starts, so every change reports ``reboot_required``.
+stack only reads the values when it starts, so every change reports ``reboot_required``. Each write leaves the
+collection's marker beside it in the same batch (reboot_state.py), so later runs, from any controller, still report
+the value as pending, and ``reboot_required``, until the host has really rebooted.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from . import commands
+from . import commands, reboot_state
 from .converge import Plan
 from .findings import max_user_port_boot_range, parameter_findings
 from .snapshot import ALL_COMBOS, HostSnapshot, SnapshotRequest
@@ -35,7 +37,7 @@ class ParametersRequest:
     values: dict[str, int | str]
 
     def snapshot_request(self) -> SnapshotRequest:
-        return SnapshotRequest(combos=ALL_COMBOS, exclusions=True, netstat=False)
+        return SnapshotRequest(combos=ALL_COMBOS, exclusions=True, netstat=False, reboot_state=True)
 
 
 def _desired(option: str, raw: object, limits: tuple[int, int]) -> int | str:
@@ -92,7 +94,34 @@ def boot_effect(snapshot: HostSnapshot, max_user_port: int | None) -> dict[str, 
             "pending": any(r != boot for r in live), "governs": "max_user_port"}
 
 
-def plan(request: ParametersRequest, snapshot: HostSnapshot) -> Plan:
+def describe_reboot_state(snapshot: HostSnapshot) -> tuple[list[str], dict[str, t.Any]]:
+    """The result's ``boot_id`` and ``reboot_state`` (both tracked values, effective beside pending) for a snapshot."""
+    return [], {"boot_id": snapshot.boot_id,
+                "reboot_state": {name: state.to_dict() for name, state in reboot_state.value_states(snapshot).items()}}
+
+
+Writes = t.Tuple[t.List[commands.NativeCommand], t.Dict[str, t.Optional[int]], t.Dict[str, reboot_state.Marker]]
+
+
+def _writes(snapshot: HostSnapshot, names: list[str], before: dict[str, t.Any], after: dict[str, t.Any]) -> Writes:
+    """The reg commands, each followed by its marker when it changes what Windows reads at boot (removing a value of a
+    type Windows ignores changes nothing there)."""
+    cmds: list[commands.NativeCommand] = []
+    written: dict[str, int | None] = {}
+    markers: dict[str, reboot_state.Marker] = {}
+    for name in names:
+        if before[name] == after[name]:
+            continue
+        cmds.append(commands.delete_tcpip_value(name) if after[name] is None else commands.set_tcpip_dword(name, t.cast(int, after[name])))
+        written[name] = after[name]
+        marker = reboot_state.marker_for_write(snapshot, name, after[name]) if snapshot.registry.get(name) != after[name] else None
+        if marker is not None:
+            markers[name] = marker
+            cmds.append(commands.set_marker(name, marker.data()))
+    return cmds, written, markers
+
+
+def plan(request: ParametersRequest, snapshot: HostSnapshot) -> Plan:  # pylint: disable=too-many-locals
     wanted = request.values.get("TcpTimedWaitDelay")
     if isinstance(wanted, int):
         low, high = timed_wait_delay_limits(snapshot.os_build)
@@ -102,15 +131,19 @@ def plan(request: ParametersRequest, snapshot: HostSnapshot) -> Plan:
     names = list(request.values)
     before = view(snapshot, names)
     after = {name: (None if value == ABSENT else value) for name, value in request.values.items()}
-    cmds = []
-    for name in names:
-        if before[name] == after[name]:
-            continue
-        cmds.append(commands.delete_tcpip_value(name) if after[name] is None else commands.set_tcpip_dword(name, t.cast(int, after[name])))
+    cmds, written, markers = _writes(snapshot, names, before, after)
+    leaves = reboot_state.after_writes(snapshot, written, markers)
+    pending = reboot_state.pending_values(leaves)
     final_max_user_port = after.get("MaxUserPort", snapshot.registry.get("MaxUserPort"))
     # Only a change of what Windows reads at boot needs one: removing a value it ignores (a REG_SZ, say) does not.
     effective_change = any(snapshot.registry.get(name) != after[name] for name in names)
-    result = Plan(before=before, after=after, commands=cmds, reboot_required=bool(cmds) and effective_change)
+    # A reboot is required while a value waits for one (its marker says so), even when this task writes nothing; not
+    # when a write puts back the value in effect. Without a marker (no boot identity) any change of what Windows reads
+    # at boot requires one.
+    untracked = [name for name in written if snapshot.registry.get(name) != after[name]
+                 and reboot_state.value_state(leaves, name).state == reboot_state.UNKNOWN]
+    result = Plan(before=before, after=after, commands=cmds, reboot_required=bool(pending) or bool(untracked),
+                  leaves=leaves, describe=describe_reboot_state)
     result.extra["max_user_port_effect"] = boot_effect(snapshot, final_max_user_port)
     # Only what concerns these values: the ranges' and exclusions' findings belong to their own modules.
     warnings = [f.message for f in parameter_findings(snapshot, rewritten=request.values)]
@@ -123,6 +156,11 @@ def plan(request: ParametersRequest, snapshot: HostSnapshot) -> Plan:
         boot = effect["tcp_range_at_boot"]
         warnings.append(f"Windows build {snapshot.os_build} has no netsh dynamic range: MaxUserPort is the range knob here; "
                         f"after the next boot outbound TCP ports come from {boot['start']}-{boot['end']}.")
+    # Values that already waited for a reboot before this task (a task that writes a value says so by changing it).
+    warnings += [reboot_state.describe_pending(state) for name, state in pending.items() if name not in written]
+    if markers == {} and written and effective_change and snapshot.reboot_state_read and snapshot.boot_id is None:
+        warnings.append("The host has no boot identity (PrefetchParameters\\BootId): later runs cannot tell whether it has rebooted "
+                        "since this change, so they will not report it as pending.")
     result.warnings = warnings
     return result
 

@@ -1,14 +1,15 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Bad input (docs/reliability.md, rows B-NN): every module, filter and the role's argument spec, fed values that are
-out of range, of the wrong type, shell or PowerShell syntax, unknown or conflicting options, huge lists, empty input and
-malformed command output.
+"""Bad input (docs/reliability.md, rows B-NN and R-NN): every module, filter and the role's variables, fed values that
+are out of range, of the wrong type, shell or PowerShell syntax, unknown or conflicting options, huge lists, empty input
+and malformed command output; and the role's settings that the host's state forbids.
 
 One ansible-playbook run holds every case as its own task (``ignore_errors``; the role's cases in a block whose rescue
 records the failure, so the rest of the role cannot run). Each case must fail, unchanged, with a message that says what
 was wrong and what is valid. The simulator's counters are the oracle that nothing reached a host: after the run they
 must equal exactly what the valid control tasks at the end of each play cost, so a bad case that slipped through to a
-host (or a counter that never moves) fails ``test_only_the_control_tasks_reached_the_hosts``.
+host (or a counter that never moves) fails ``test_only_the_control_tasks_reached_the_hosts``. The role's cases that need
+the host's state run on hosts of their own, where the counters must show their reads and no write.
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ import pytest
 from harness import PlayRun, play, row, run_playbook
 from simfleet import HostSpec, fleet_of
 
-HOST = "badin"       # Server 2022: every case but one
+HOST = "badin"       # Server 2022: every case but those below
 OLD_HOST = "badold"  # Server 2008 R2: TcpTimedWaitDelay below 30 is refused there after the read
+# The role's cases that need the host's state, refused by the plan step (the modules in check mode) before any write:
+PLAN_HOST = "badplan"        # Server 2022 with Hyper-V (WinNAT blocks inside the TCP range)
+NOADMIN_HOST = "badnoadmin"  # Server 2022, the account not elevated
+# The issue's setting: enforce mode with a TcpTimedWaitDelay to write, so a refusal after the first write would show.
+ENFORCE = {"port_capacity_mode": "enforce", "port_capacity_tcp_timed_wait_delay": 30}
 
 REG_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
 DYNAMICPORT = "\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n\r\n"
@@ -36,6 +42,8 @@ HUGE_EXCLUSIONS = [{"start": 1 + 6 * i, "count": 5} for i in range(10000)]
 LOOPBACKS_65 = [f"127.0.0.{i}" for i in range(2, 67)]
 # The task names of the role's validation: ansible-core's argument-spec task, then tasks/validate.yml's assert.
 ROLE_VALIDATION_TASKS = ("Validating arguments against arg spec 'main'", "Check the values the argument spec cannot")
+# The task of tasks/apply.yml that refuses a host whose plan was refused, before the first write.
+ROLE_PLAN_GATE = "Stop the host before any write when the plan was refused"
 
 
 class Case(t.NamedTuple):
@@ -44,6 +52,8 @@ class Case(t.NamedTuple):
     data: t.Any           # the module's arguments, the filter's input, or the role's variables
     filter_args: str = ""
     host: str = HOST
+    warns: tuple[str, ...] = ()   # in the run's output (a role case's warning)
+    absent: tuple[str, ...] = ()  # must not be in the message (a value the role must accept)
 
 
 def module(name: str, host: str = HOST, **args: t.Any) -> Case:
@@ -56,6 +66,11 @@ def parse(name: str, text: t.Any, filter_args: str = "") -> Case:
 
 def role(**variables: t.Any) -> Case:
     return Case("role", "", variables)
+
+
+def role_on(host: str, **variables: t.Any) -> Case:
+    """A role case that needs the host's state: refused by the plan step, after the read, before any write."""
+    return Case("role", "", variables, host=host)
 
 
 CASES = [
@@ -249,15 +264,16 @@ CASES = [
     pytest.param(parse("port_capacity_report", 5),
                  ["port_capacity_report: expected a list of port_capacity_summary facts or a mapping of host to summary, got int"],
                  id="B-78", marks=row("B-78")),
-    # ----- the role's argument spec and tasks/validate.yml (no host contact) ------------------------------------
+    # ----- the role's argument spec and tasks/validate.yml (no host contact) -----------------------------------
     pytest.param(role(port_capacity_mode="destroy"),
                  ["port_capacity_mode", "audit, enforce", "destroy"], id="B-79", marks=row("B-79")),
     pytest.param(role(port_capacity_reboot="always"),
                  ["port_capacity_reboot", "never, allowed", "always"], id="B-80", marks=row("B-80")),
     pytest.param(role(port_capacity_range={"start": 1024, "count": 1000}),
-                 ["port_capacity_range: start=1024 is below 1025"], id="B-81", marks=row("B-81")),
+                 ["port_capacity_range.start=1024 is not valid: the start port must be between 1025 and 65535"], id="B-81", marks=row("B-81")),
     pytest.param(role(port_capacity_ranges={"ipv4_tcp": {"start": 65400, "end": 65535}}),
-                 ["port_capacity_ranges.ipv4_tcp: the range holds 136 ports; Windows needs at least 255"], id="B-82", marks=row("B-82")),
+                 ["port_capacity_ranges.ipv4_tcp.end=65535 is not valid: a dynamic range holds at least 255 ports (got 136)"],
+                 id="B-82", marks=row("B-82")),
     pytest.param(role(port_capacity_range={"start": 10000, "count": 500, "end": 10499}),
                  ["port_capacity_range", "mutually exclusive: count|end"], id="B-83", marks=row("B-83")),
     pytest.param(role(port_capacity_ranges={"ipv5_tcp": {"start": 10000, "count": 1000}}),
@@ -268,23 +284,71 @@ CASES = [
     pytest.param(role(port_capacity_range={"start": 10000, "end": 65535}, port_capacity_max_user_port=65534),
                  ["port_capacity_max_user_port=65534 conflicts with the wanted TCP range", "Set it to 'absent'"], id="B-86", marks=row("B-86")),
     pytest.param(role(port_capacity_max_user_port="65534; Remove-Item C:\\ -Recurse"),
-                 ["port_capacity_max_user_port=65534; Remove-Item", "give an integer from 5000 to 65534, 'absent' (remove it), or null"],
-                 id="B-87", marks=row("B-87")),
+                 ['port_capacity_max_user_port="65534; Remove-Item C:\\\\ -Recurse" is not valid',
+                  "expected an integer; valid values are 5000-65534, or 'absent'"], id="B-87", marks=row("B-87")),
     pytest.param(role(port_capacity_tcp_timed_wait_delay=1),
-                 ["port_capacity_tcp_timed_wait_delay=1 is not valid", "give seconds from 2 to 300"], id="B-88", marks=row("B-88")),
+                 ["port_capacity_tcp_timed_wait_delay=1 is not valid: valid values are 2-300, or 'absent'"], id="B-88", marks=row("B-88")),
     pytest.param(role(port_capacity_exclusions=[{"start": 0, "count": 1}]),
-                 ["port_capacity_exclusions[0]: 0-0 is not a block of ports inside 1-65535"], id="B-89", marks=row("B-89")),
+                 ["port_capacity_exclusions[0]: excluded ports must lie within 1-65535 (this range is 0-0)"], id="B-89", marks=row("B-89")),
     pytest.param(role(port_capacity_exclusions=HUGE_EXCLUSIONS),
-                 ["port_capacity_exclusions lists 10000 blocks", "at most 100"], id="B-90", marks=row("B-90")),
+                 ["port_capacity_exclusions: 10000 ranges listed; the role applies at most 100"], id="B-90", marks=row("B-90")),
     pytest.param(role(port_capacity_probe_count=0),
-                 ["port_capacity_probe_count=0: the probe opens at least one connection"], id="B-91", marks=row("B-91")),
+                 ["port_capacity_probe_count=0 is not valid: open at least one connection"], id="B-91", marks=row("B-91")),
     pytest.param(role(port_capacity_probe_count=100, port_capacity_probe_min_success=101),
-                 ["port_capacity_probe_min_success=101 must be between 0 and port_capacity_probe_count (100)"], id="B-92", marks=row("B-92")),
+                 ["port_capacity_probe_min_success=101 is not valid: between 0 and the number of connections the probe may open (100)"],
+                 id="B-92", marks=row("B-92")),
     pytest.param(role(port_capacity_probe_timeout="60 & calc"),
                  ["port_capacity_probe_timeout", "60 & calc", "int"], id="B-93", marks=row("B-93")),
     # The module's limit (win_port_probe refuses more than 90): the role used to accept up to 100 and fail at the probe.
     pytest.param(role(port_capacity_probe_max_free_share=95),
-                 ["port_capacity_probe_max_free_share=95 is not a percentage from 1 to 90"], id="B-95", marks=row("B-95")),
+                 ["port_capacity_probe_max_free_share=95 is not valid: a percentage from 1 to 90"], id="B-95", marks=row("B-95")),
+    # Issue 14: in enforce mode these used to be refused only after TcpTimedWaitDelay (and MaxUserPort's removal) were written.
+    pytest.param(role(**ENFORCE, port_capacity_exclusions=[{"start": 7100, "end": 7109}, {"start": 7105, "end": 7114}]),
+                 ["port_capacity_exclusions: 7100-7109 (10 ports) and 7105-7114 (10 ports) overlap; listed ranges must not overlap each other"],
+                 id="B-96", marks=row("B-96")),
+    # Over the probe's 200,000 cap with min_success null (all of them): it used to fail at the probe, after 5 writes.
+    pytest.param(role(**ENFORCE, port_capacity_probe_count=250000),
+                 ["port_capacity_probe_count=250000 is not valid: the probe opens at most 200000 connections",
+                  "port_capacity_probe_min_success null"], id="B-97", marks=row("B-97")),
+    pytest.param(role(**ENFORCE, port_capacity_exclusions=[{"start": 7100, "count": 10}], port_capacity_exclusion_protocols=[]),
+                 ["port_capacity_exclusion_protocols: name at least one of each"], id="B-98", marks=row("B-98")),
+    # ansible.windows is not installed here: the run used to end the whole play at reboot.yml, after the writes.
+    pytest.param(role(**ENFORCE, port_capacity_reboot="allowed"),
+                 ["port_capacity_reboot=allowed needs the ansible.windows collection on the controller",
+                  "ansible.windows.win_reboot does not resolve", "set port_capacity_reboot: never"], id="B-99", marks=row("B-99")),
+    # A null range used to leave that range silently unmanaged.
+    pytest.param(role(**ENFORCE, port_capacity_range={"start": 10000, "end": 65535}, port_capacity_ranges={"ipv4_tcp": None}),
+                 ["port_capacity_ranges.ipv4_tcp=null is not valid: give {start, count} or {start, end}",
+                  "leave ipv4_tcp out of port_capacity_ranges to have it follow port_capacity_range"], id="R-01", marks=row("R-01")),
+    # "ABSENT" is accepted as win_tcpip_parameters accepts it (it used to be refused): only the probe timeout is wrong here.
+    pytest.param(Case("role", "", {**ENFORCE, "port_capacity_max_user_port": "ABSENT", "port_capacity_range": {"start": 10000, "end": 65535},
+                                   "port_capacity_probe_timeout": 0}, absent=("max_user_port",)),
+                 ["port_capacity_probe_timeout=0 is not valid: give at least 1 second"], id="R-02", marks=row("R-02")),
+    # A misspelt variable used to pass silently (the range left unmanaged): a warning names the closest variable.
+    pytest.param(Case("role", "", {"port_capacity_rang": {"start": 10000, "end": 65535}, "port_capacity_probe_count": 0},
+                      warns=(f"{HOST}: port_capacity_rang is not a variable of the portscale.tcpip.port_capacity role and is ignored; "
+                             "did you mean port_capacity_range?",)),
+                 ["port_capacity_probe_count=0 is not valid"], id="R-03", marks=row("R-03")),
+    # ----- the role's plan step (the modules in check mode, after the read, before any write) ------------------
+    # UDP 5353/5355 (mDNS, LLMNR) are bound below the default range; 5000-65535 would cover them.
+    pytest.param(role_on(PLAN_HOST, **ENFORCE, port_capacity_range={"start": 5000, "end": 65535}, port_capacity_listener_guard="fail"),
+                 ["Refused before any write: port_capacity_listener_guard=fail: refusing the change: the new range 5000-65535",
+                  "covers ports that services on the host listen on", "5353", "Nothing was written to the host."], id="R-04", marks=row("R-04")),
+    # SMB listens on 445 (IPv4 and IPv6): Windows refuses to exclude a port in use.
+    pytest.param(role_on(PLAN_HOST, **ENFORCE, port_capacity_exclusions=[{"start": 440, "count": 10}]),
+                 ["port_capacity_exclusions: ports to exclude are in use on the host (ipv4_tcp: 445; ipv6_tcp: 445)",
+                  "Nothing was written to the host."], id="R-05", marks=row("R-05")),
+    # The default TCP range holds the host's Hyper-V/WinNAT blocks.
+    pytest.param(role_on(PLAN_HOST, **ENFORCE, port_capacity_exclusions=[{"start": 49152, "end": 65535}]),
+                 ["port_capacity_exclusions: ipv4_tcp 49152-65535 (16384 ports) overlaps", "Hyper-V/WinNAT reservation",
+                  "set port_capacity_winnat_restart=true"], id="R-06", marks=row("R-06")),
+    # 47001 is WinRM's HTTP.sys registration, a system row of the exclusion table.
+    pytest.param(role_on(PLAN_HOST, **ENFORCE, port_capacity_exclusions=[{"start": 47000, "count": 5}]),
+                 ["port_capacity_exclusions: ipv4_tcp 47000-47004 (5 ports) overlaps 47001-47001 (1 ports)",
+                  "those ports are a system reservation"], id="R-07", marks=row("R-07")),
+    pytest.param(role_on(NOADMIN_HOST, **ENFORCE, port_capacity_range={"start": 10000, "end": 65535}),
+                 ["Refused before any write: host: win_tcpip_parameters, win_dynamic_port_range would change settings, "
+                  "but the account does not run elevated on the host"], id="R-08", marks=row("R-08")),
 ]
 
 # What the valid control tasks cost, exactly (docs/role.md, docs/semantics.md: one command execution per read, one more
@@ -296,11 +360,20 @@ CONTROL_TASKS = {
         {"name": "control: win_port_info (one read)", "portscale.tcpip.win_port_info": {}},
     ],
     OLD_HOST: [
-        {"name": "control: a valid TcpTimedWaitDelay (a read, then a write batch with one reg add)",
+        {"name": "control: a valid TcpTimedWaitDelay (a read, then a write batch with one reg add and its marker)",
          "portscale.tcpip.win_tcpip_parameters": {"tcp_timed_wait_delay": 60}},
     ],
+    # The plan cases' reads are the control: the counters move, and only by reads.
+    PLAN_HOST: [],
+    NOADMIN_HOST: [],
 }
-EXPECTED_COUNTERS = {HOST: {"executions": 2, "writes": 0}, OLD_HOST: {"executions": 1 + 2, "writes": 1}}
+# The plan hosts: each case costs the role's read (win_port_info) and one check-mode read per setting it manages
+# (TcpTimedWaitDelay and MaxUserPort in one; the exclusions; the four ranges in one), and no write.
+EXPECTED_COUNTERS = {HOST: {"executions": 2, "writes": 0}, OLD_HOST: {"executions": 1 + 2, "writes": 2},  # the value and its marker
+                     PLAN_HOST: {"executions": 4 * (1 + 2), "writes": 0}, NOADMIN_HOST: {"executions": 1 + 2, "writes": 0}}
+
+
+HOSTS = (HOST, OLD_HOST, PLAN_HOST, NOADMIN_HOST)
 
 
 def case_task(ident: str, case: Case, report_dir: str) -> dict:
@@ -326,7 +399,7 @@ def case_task(ident: str, case: Case, report_dir: str) -> dict:
 
 def playbook(report_dir: str) -> list[dict]:
     plays = []
-    for host in (HOST, OLD_HOST):
+    for host in HOSTS:
         tasks = [case_task(p.id, p.values[0], report_dir) for p in CASES if p.values[0].host == host]
         # The role writes its report only after the host was read; point it away from the playbook anyway.
         plays += play(host, tasks + CONTROL_TASKS[host], vars={"port_capacity_report_dir": f"{report_dir}/role"})
@@ -337,10 +410,12 @@ def playbook(report_dir: str) -> list[dict]:
 def bad_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bad_input")
     report_dir = tmp / "report"
-    with fleet_of(str(tmp / "sim"), [HostSpec(HOST), HostSpec(OLD_HOST, profile="server2008r2")]) as fleet:
+    specs = [HostSpec(HOST), HostSpec(OLD_HOST, profile="server2008r2"), HostSpec(PLAN_HOST, hyperv=True),
+             HostSpec(NOADMIN_HOST, elevated=False)]
+    with fleet_of(str(tmp / "sim"), specs) as fleet:
         fleet.control.call("all", "reset-counters")
         run = run_playbook(tmp, fleet.inventory(), playbook(str(report_dir)), name="bad-input")
-        counters = {host: {"executions": fleet.executions(host), "writes": fleet.writes(host)} for host in (HOST, OLD_HOST)}
+        counters = {host: {"executions": fleet.executions(host), "writes": fleet.writes(host)} for host in HOSTS}
         yield {"run": run, "counters": counters, "report_dir": report_dir}
 
 
@@ -368,11 +443,18 @@ def test_bad_input_is_refused_with_a_clear_message(bad_run, request, case, expec
     assert not got.changed, got
     for fragment in expected:
         assert fragment in got.msg, f"{fragment!r} not in {got.msg!r}"
+    for fragment in case.absent:
+        assert fragment not in got.msg, f"{fragment!r} in {got.msg!r}"
+    for warning in case.warns:
+        assert warning in " ".join(bad_run["run"].output.split()), f"warning {warning!r} not in the run's output"
     # A message, never a crash: no traceback, no "unexpected failure" wrapper around an unhandled exception.
     assert "Traceback" not in got.msg and "nexpected" not in got.msg, got.msg
     if case.kind == "module" and case.target.startswith("win_"):
         assert got.msg.endswith("Nothing was changed."), got.msg
-    if case.kind == "role":
+    if case.kind == "role" and case.host in (PLAN_HOST, NOADMIN_HOST):
+        # One message per host, from the plan step's gate: nothing was written before it (B-94 counts the writes).
+        assert got.task == ROLE_PLAN_GATE, f"the role failed in {got.task!r}, not at its plan step"
+    elif case.kind == "role":
         assert got.task.startswith(ROLE_VALIDATION_TASKS), f"the role failed in {got.task!r}, not in its validation"
 
 

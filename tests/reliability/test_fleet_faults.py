@@ -75,8 +75,8 @@ def test_the_report_shows_each_faulty_host_with_its_reason(fleet_runs):
     assert "Connection refused" in rows["gw05"]["reason"]
     assert rows["gw11"]["status"] == "unreachable"
     assert "read unreachable: " in rows["gw11"]["reason"] and "credentials were rejected" in rows["gw11"]["reason"]
-    assert rows["gw17"]["status"] == "incomplete"  # read, then its first change was refused
-    assert rows["gw17"]["reason"].startswith("win_excluded_port_range failed: host: the account does not run elevated")
+    assert rows["gw17"]["status"] == "incomplete"  # read and planned, then refused before any write
+    assert rows["gw17"]["reason"].startswith("plan failed: Refused before any write: host: ") and "does not run elevated" in rows["gw17"]["reason"]
     assert all(rows[host]["reason"] is None for host in HEALTHY)
     csv_rows = {r["host"]: r for r in csv.DictReader(io.StringIO(fleet_runs["csv"]))}
     markdown_rows = {line.split(" | ")[0].lstrip("| "): line for line in fleet_runs["markdown"].splitlines() if line.startswith("| gw")}

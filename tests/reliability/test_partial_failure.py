@@ -85,12 +85,21 @@ def test_registry_values_refused_halfway_say_which_value_changed(runs):
     assert first.status == "failed" and first.result["changed"] is True
     assert first.result["applied"] == ["MaxUserPort"] and first.result["not_applied"] == ["TcpTimedWaitDelay"]
     assert first.result["after"] == {"MaxUserPort": None, "TcpTimedWaitDelay": None}
-    assert "ERROR: Access is denied." in first.msg and runs["partial_writes"]["parameters"] == 1
+    # The removal and its marker landed; the TcpTimedWaitDelay write and its marker (the fault matches both) were refused.
+    assert "ERROR: Access is denied." in first.msg and runs["partial_writes"]["parameters"] == 2
+    assert ("refused: 'reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters /v TcpTimedWaitDelay /t REG_DWORD /d 30 /f' "
+            "exited 1") in first.msg
+    # MaxUserPort was written (setup) and removed again during this boot: the value in effect is back, nothing waits.
+    assert first.result["reboot_state"]["MaxUserPort"]["state"] == "in_effect"
     second = runs["rerun"].of("parameters", "parameters")
     assert second.status == "changed" and second.result["applied"] == ["TcpTimedWaitDelay"]
     assert second.result["commands"] == ["reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters /v TcpTimedWaitDelay "
-                                         "/t REG_DWORD /d 30 /f"]
-    assert runs["idempotent"].of("parameters", "parameters").status == "ok"
+                                         "/t REG_DWORD /d 30 /f",
+                                         "reg add HKLM\\SOFTWARE\\portscale.tcpip /v TcpTimedWaitDelay /t REG_SZ "
+                                         "/d boot=1:effective=absent:written=30:known=0 /f"]
+    assert second.result["reboot_required"] is True
+    idempotent = runs["idempotent"].of("parameters", "parameters")
+    assert idempotent.status == "ok" and idempotent.result["reboot_required"] is True  # still waiting for the reboot
 
 
 @pytest.fixture(scope="module")

@@ -501,6 +501,10 @@ STORE = r"store=(?:active|persistent)"
 TCPIP_KEY_RE = re.escape(TCPIP_KEY)
 OS_KEY_RE = re.escape("HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion")
 DWORD_NAME = r"MaxUserPort|TcpTimedWaitDelay"
+# The boot identity and the collection's marker key (docs/semantics.md, "Pending until the host reboots").
+BOOT_ID_KEY_RE = re.escape("HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management\\PrefetchParameters")
+MARKER_KEY_RE = re.escape("HKLM\\SOFTWARE\\portscale.tcpip")
+MARKER_DATA = r"boot=[0-9]{1,10}:effective=(?:[0-9]{1,10}|absent):written=(?:[0-9]{1,10}|absent):known=[01]"
 GRAMMAR: tuple[tuple[str, ...], ...] = (
     ("netsh", "int", IPV, "show", "dynamicport", PROTOCOL),
     ("netsh", "int", IPV, "show", "dynamicport", PROTOCOL, "store=persistent"),
@@ -514,6 +518,9 @@ GRAMMAR: tuple[tuple[str, ...], ...] = (
     ("reg", "query", OS_KEY_RE, "/v", "CurrentBuildNumber"),
     ("reg", "add", TCPIP_KEY_RE, "/v", DWORD_NAME, "/t", "REG_DWORD", "/d", NUMBER, "/f"),
     ("reg", "delete", TCPIP_KEY_RE, "/v", DWORD_NAME, "/f"),
+    ("reg", "query", BOOT_ID_KEY_RE, "/v", "BootId"),
+    ("reg", "query", MARKER_KEY_RE, "/v", DWORD_NAME),
+    ("reg", "add", MARKER_KEY_RE, "/v", DWORD_NAME, "/t", "REG_SZ", "/d", MARKER_DATA, "/f"),
     ("netstat", "-anoq?"),
     ("netstat", "-anoq?", "-p", "tcp|tcpv6|udp|udpv6"),
     ("net", "stop|start", "winnat"),
@@ -540,6 +547,8 @@ def grammar_allows(argv: list[str]) -> bool:
         return numbers["start"] >= 1025 and numbers["num"] >= 255 and numbers["start"] + numbers["num"] <= 65536
     if argv[0] == "netsh" and argv[3] in ("add", "delete"):
         return numbers["startport"] + numbers["numberofports"] - 1 <= 65535
+    if argv[:2] == ["reg", "add"] and argv[6] == "REG_SZ":
+        return True  # the marker: its data is the grammar's fixed pattern of numbers and words
     if argv[:2] == ["reg", "add"]:
         low, high = (5000, 65534) if argv[4] == "MaxUserPort" else (2, 300)
         return low <= int(argv[8]) <= high
@@ -671,13 +680,21 @@ def test_every_host_received_only_the_fixed_vocabulary(fleet, verbose, smuggling
 def test_the_oracle_refuses_what_the_contract_does_not_allow():
     allowed = [["netsh", "int", "ipv4", "set", "dynamicport", "tcp", "start=10000", "num=55536", "store=persistent"],
                ["reg", "query", "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", "/v", "CurrentBuildNumber"],
-               ["netstat", "-anoq"], ["net", "start", "winnat"]]
+               ["netstat", "-anoq"], ["net", "start", "winnat"],
+               ["reg", "query", "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management\\PrefetchParameters", "/v",
+                "BootId"],
+               ["reg", "add", "HKLM\\SOFTWARE\\portscale.tcpip", "/v", "TcpTimedWaitDelay", "/t", "REG_SZ", "/d",
+                "boot=7:effective=absent:written=30:known=1", "/f"]]
     refused = [["netsh", "int", "ipv4", "set", "dynamicport", "tcp", "start=1024", "num=1000", "store=persistent"],
                ["netsh", "int", "ipv4", "set", "dynamicport", "tcp", "start=65000", "num=1000", "store=persistent"],
                ["netsh", "int", "ipv4", "set", "dynamicport", "tcp", "start=10000;calc", "num=1000", "store=persistent"],
                ["reg", "add", TCPIP_KEY, "/v", "Run", "/t", "REG_DWORD", "/d", "1", "/f"],
                ["reg", "add", TCPIP_KEY, "/v", "MaxUserPort", "/t", "REG_DWORD", "/d", "70000", "/f"],
-               ["reg", "query", "HKLM\\SAM"], ["net", "user"], ["calc"], ["netstat", "-ano", "-p", "tcp", "1"]]
+               ["reg", "query", "HKLM\\SAM"], ["net", "user"], ["calc"], ["netstat", "-ano", "-p", "tcp", "1"],
+               ["reg", "add", "HKLM\\SOFTWARE\\portscale.tcpip", "/v", "Run", "/t", "REG_SZ", "/d", "calc", "/f"],
+               ["reg", "add", "HKLM\\SOFTWARE\\portscale.tcpip", "/v", "TcpTimedWaitDelay", "/t", "REG_SZ", "/d",
+                "boot=1:effective=absent:written=30:known=1;calc", "/f"],
+               ["reg", "delete", "HKLM\\SOFTWARE\\portscale.tcpip", "/f"]]
     assert all(grammar_allows(argv) for argv in allowed) and not any(grammar_allows(argv) for argv in refused)
     good = "$ProgressPreference = 'SilentlyContinue'\n& netstat -anoq 2>&1\nWrite-Output \"__PORTSCALE_0123456789abcdef_0_$LASTEXITCODE\"\n"
     assert batch_argv(good) == [["netstat", "-anoq"]]

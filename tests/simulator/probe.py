@@ -5,6 +5,19 @@
 The real ``win_port_probe`` script opens N sockets with .NET; the simulator recognises the script by its first line
 and computes what those sockets would do from the model's free ports. The emulation never changes the model
 (the real probe closes every socket with linger 0, so nothing is left, not even TIME_WAIT).
+
+Port reuse. The probe connects to one destination (its own listener, or ``target_host:target_port``), so its
+sockets need distinct local ports among themselves: a 4-tuple cannot repeat. Where SO_REUSE_UNICASTPORT exists
+(``model.reuse_unicast_port``), the sockets that have it may also take ports other sockets hold, as long as the 4-tuple
+differs: the option "instructs the system to postpone port allocation until connection time when the 4-tuple
+(quadruple) for the connection is known" [DOC, KB 3149157, https://support.microsoft.com/help/3149157], and "connection
+functions with an implicit bind (such as connect without an explicit bind) have this option set by default" [DOC,
+https://learn.microsoft.com/en-us/windows/win32/winsock/sol-socket-socket-options] (Windows PowerShell 5.1's
+``BeginConnect`` on the pipeline thread calls WSAConnect without a bind: .NET Framework's ``CanUseConnectEx`` is false
+off the thread pool). A TIME_WAIT row blocks only its own protocol, addresses and ports [DOC, "TIME-WAIT delay", MSDN
+ms819739]. Which held ports such a socket may share is not documented beyond that; the simulator lets it share only
+ports held by ``reusable`` connection groups (apps with ``implicit_bind``) none of which goes to the probe's destination
+[INF].
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ import json
 import math
 import re
 
+from .model import ports as portmath
 from .results import CommandResult
 
 PROBE_HEADER = "# portscale.tcpip probe v1"
@@ -255,14 +269,33 @@ def run_probe(model, params: dict) -> dict:
         listener_port = params["target_port"]
         if not _listening(model, host, listener_port, ip_version):
             return outcome.fail_at_start(_error(10061, _endpoint(host, listener_port, ip_version)), listener_port)
-    options_unsupported = ((params["reuse_unicast_port"] and not model.os.reuse_unicast_port)
+    options_unsupported = ((params["reuse_unicast_port"] and not model.reuse_unicast_port)
                            or (params["port_scalability"] and not model.os.port_scalability))
     if options_unsupported:
         return outcome.fail_at_start(_error(10042), listener_port)
     foreign = [a for a in bind_addresses if not _is_local(model, a)]
     if foreign:
         return outcome.fail_at_start(_error(10049), listener_port)
+    # SO_REUSE_UNICASTPORT behaviour: connect() without a bind where the option exists, or the option itself. An
+    # explicit bind without it takes a port nobody holds (and SO_PORT_SCALABILITY alone shares nothing with others).
+    if model.reuse_unicast_port and (not bind_addresses or params["reuse_unicast_port"]):
+        pool = sorted(set(pool) | reusable_ports(model, ip_version, (host, listener_port)))
     return outcome.burst(pool, bind_addresses or [host], bool(bind_addresses), listener_port)
+
+
+def reusable_ports(model, ip_version: int, destination: tuple[str, int]) -> set[int]:
+    """Ports of the active TCP range a socket with SO_REUSE_UNICASTPORT behaviour may take towards ``destination``
+    (address, port) although sockets hold them: held only by ``reusable`` connection groups, none of which goes to
+    ``destination`` (that would repeat a 4-tuple; TIME_WAIT rows included), and not excluded. Listeners, BOUND sockets
+    and clients that bound before connecting hold their ports alone [INF, module docstring]."""
+    dyn = model.dynamic_range(ip_version, "tcp")
+    excluded = portmath.occupied_map(model.exclusions, [], ip_version, "tcp")
+    shared: set[int] = set()
+    alone: set[int] = set()
+    for group in model.connection_groups("tcp", ip_version):
+        towards = (group.remote_address, group.remote_port) == destination
+        (shared if group.reusable and not towards else alone).update(group.ports)
+    return {port for port in shared - alone if dyn.contains(port) and not excluded[port]}
 
 
 class _Outcome:

@@ -41,6 +41,15 @@ def _default_range() -> DynamicRange:
     return DynamicRange(PortRange(DEFAULT_START, DEFAULT_COUNT), PortRange(DEFAULT_START, DEFAULT_COUNT))
 
 
+def _check_reuse_update(os_profile: OsProfile, installed: bool | None) -> None:
+    """An installed SO_REUSE_UNICASTPORT update only exists on a profile that names one (KB 3149157 on 2012 R2)."""
+    if installed is not None and not isinstance(installed, bool):
+        raise ValueError(f"reuse_update must be true, false or null, not {installed!r}")
+    if installed is not None and os_profile.reuse_unicast_port_update is None:
+        where = "has it built in" if os_profile.reuse_unicast_port else "has no update that adds it"
+        raise ValueError(f"profile {os_profile.key} {where}: SO_REUSE_UNICASTPORT cannot be set per host there")
+
+
 def _hyperv_option(hyperv) -> tuple[bool, str]:
     """``hyperv`` of ``create`` → (Hyper-V NAT present, WinNAT reservation profile)."""
     if hyperv is None or hyperv is False:
@@ -85,6 +94,11 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
     winnat_starts: int = 0
     # How many blocks HNS/WinNAT reserves at boot on a Hyper-V host: ``typical`` or ``heavy`` (model/winnat.py).
     winnat_profile: str = winnat.TYPICAL
+    # Whether the profile's SO_REUSE_UNICASTPORT update (KB 3149157 on 2012 R2) is installed; None = the profile's
+    # default (profiles.py). Only meaningful on a profile that names such an update.
+    reuse_unicast_port_update: bool | None = None
+    # The values of HKLM\SOFTWARE\portscale.tcpip (the collection's markers); None while the key does not exist.
+    portscale_key: list[RegistryValue] | None = None
     state_version: int = STATE_VERSION
     # Not persisted: the server saves the model when this is set, then clears it.
     dirty: bool = dataclasses.field(default=False, compare=False, metadata={"transient": True})
@@ -95,17 +109,20 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
 
     @classmethod
     def create(cls, name: str, profile: str = "server2022", locale: str = "en-US", elevated: bool = True,
-               hyperv: bool | str | None = None, load="idle", seed: int = 0) -> "HostModel":
+               hyperv: bool | str | None = None, load="idle", seed: int = 0, reuse_update: bool | None = None) -> "HostModel":
         """A freshly booted host (boot_count 1) with default settings and the given load.
 
         ``hyperv``: None or False (no Hyper-V/WSL/Docker NAT, every profile's default), True (a few WinNAT blocks in
         the TCP ranges) or ``"heavy"`` (a host with VMs, WSL and containers: 14–40 TCP blocks and UDP blocks too).
+        ``reuse_update``: whether the update that adds SO_REUSE_UNICASTPORT (KB 3149157 on ``server2012r2``) is
+        installed; None keeps the profile's default. Refused on a profile without such an update.
         """
         os_profile = get_profile(profile)
         check_locale(locale)
         hyperv, winnat_profile = _hyperv_option(hyperv)
         if hyperv and not os_profile.winnat:
             raise ValueError(f"profile {profile} has no winnat driver; hyperv=True is not possible")
+        _check_reuse_update(os_profile, reuse_update)
         # A stable per-host address inside TEST-NET-2 / the documentation prefix, so hosts differ but runs repeat.
         host_octet = 10 + zlib.crc32(name.encode("utf-8")) % 200
         ranges = {range_key(v, p): _default_range() for v in IP_VERSIONS for p in PROTOCOLS}
@@ -115,6 +132,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
             ipv4_address=f"198.51.100.{host_octet}", ipv6_address=f"2001:db8::{host_octet:x}",
             ranges=ranges, exclusions=[], registry=reg.default_tcpip_values(name, os_profile),
             effective=EffectiveTcp(), winnat_running=False, load_spec=parse_load(load), winnat_profile=winnat_profile,
+            reuse_unicast_port_update=reuse_update,
         )
         model.reboot()
         model.scheduled_reboot = None
@@ -126,7 +144,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         if not isinstance(data, dict) or data.get("state_version") != STATE_VERSION:
             raise ValueError(f"host state must be a dict with state_version {STATE_VERSION}")
         model = from_jsonable(cls, data, "host")
-        get_profile(model.profile)
+        _check_reuse_update(get_profile(model.profile), model.reuse_unicast_port_update)
         check_locale(model.locale)
         winnat.check_profile(model.winnat_profile)
         return model
@@ -161,6 +179,19 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         return get_profile(self.profile)
 
     @property
+    def reuse_unicast_port(self) -> bool:
+        """Whether setsockopt(SO_REUSE_UNICASTPORT) succeeds here (else WSAENOPROTOOPT 10042): built in on Windows 10 /
+        Server 2016 and later, on 2012 R2 only with KB 3149157 [DOC, profiles.py]. Where it succeeds, connect() without
+        an explicit bind has the option set by default [DOC, SOL_SOCKET socket options]."""
+        os_profile = self.os
+        if os_profile.reuse_unicast_port:
+            return True
+        if os_profile.reuse_unicast_port_update is None:
+            return False
+        installed = self.reuse_unicast_port_update
+        return os_profile.reuse_unicast_port_update_default if installed is None else installed
+
+    @property
     def oem_codepage(self) -> int:
         return OEM_CODEPAGES[self.locale]
 
@@ -185,6 +216,11 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
 
     def registry_value(self, name: str) -> RegistryValue | None:
         return reg.find_value(self.registry, name)
+
+    @property
+    def boot_id(self) -> int:
+        """PrefetchParameters\\BootId: raised at every boot (model/registry.py for the sources); the boot count here."""
+        return self.boot_count
 
     # ----------------------------------------------------------------- boot
 
@@ -356,6 +392,32 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         if existing is None:
             return False
         self.registry.remove(existing)
+        self.dirty = True
+        return True
+
+    def set_portscale_value(self, name: str, value_type: str, data) -> None:
+        """reg add under HKLM\\SOFTWARE\\portscale.tcpip: creates the key when missing; values are case-insensitive."""
+        values = self.portscale_key if self.portscale_key is not None else []
+        existing = reg.find_value(values, name)
+        if existing is None:
+            values.append(RegistryValue(name, value_type, data))
+        else:
+            existing.type = value_type
+            existing.data = data
+        self.portscale_key = values
+        self.dirty = True
+
+    def delete_portscale_value(self, name: str | None) -> bool:
+        """reg delete of one value (``name``) or of the whole key (None); False when it does not exist."""
+        if self.portscale_key is None:
+            return False
+        if name is None:
+            self.portscale_key = None
+        else:
+            existing = reg.find_value(self.portscale_key, name)
+            if existing is None:
+                return False
+            self.portscale_key.remove(existing)
         self.dirty = True
         return True
 

@@ -159,19 +159,22 @@ def place_apps(spec: LoadSpec, place: Placement, time_wait_delay: int) -> None:
         dyn = place.ranges[f"ipv{ip_version}/tcp"]
         flags = place.flags(ip_version, "tcp")
         time_wait = int(app.churn_per_sec * time_wait_delay)
+        reusable = app.implicit_bind
         wanted = (
-            (app.established, local, remote_address, remote_port, "ESTABLISHED", app.pid),
-            (app.bound, place.any_address(ip_version), place.any_address(ip_version), 0, "BOUND", app.pid),
-            (time_wait, local, remote_address, remote_port, "TIME_WAIT", 0),
+            (app.established, local, remote_address, remote_port, "ESTABLISHED", app.pid, reusable),
+            (app.bound, place.any_address(ip_version), place.any_address(ip_version), 0, "BOUND", app.pid, False),
+            (time_wait, local, remote_address, remote_port, "TIME_WAIT", 0, reusable),
         )
-        for count, local_address, raddr, rport, state, pid in wanted:
+        # Each group takes ports nobody holds yet, also for an implicit-bind app: which port Windows picks first when
+        # it could reuse one is not documented [INF], and disjoint ports are a state any allocator can produce.
+        for count, local_address, raddr, rport, state, pid, shares in wanted:
             if count <= 0:
                 continue
             free = portmath.free_in_range(dyn, flags)
             chosen = sorted(place.rng.sample(free, min(count, len(free))))
             if chosen:
                 portmath.mark(flags, chosen)
-                place.connections.append(ConnectionGroup("tcp", ip_version, local_address, raddr, rport, state, pid, chosen))
+                place.connections.append(ConnectionGroup("tcp", ip_version, local_address, raddr, rport, state, pid, chosen, shares))
 
 
 def _local_address(place: Placement, ip_version: int, remote_address: str) -> str:

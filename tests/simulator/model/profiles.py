@@ -31,7 +31,10 @@ class OsProfile:
     time_wait_min: int
     # The winnat driver (Hyper-V / WSL / Docker NAT reservations) ships with Windows 10 / Server 2016+ [INF].
     winnat: bool
-    # SO_REUSE_UNICASTPORT: Windows 10 / Server 2016+ [DOC, FACTS §7.3].
+    # SO_REUSE_UNICASTPORT built in: Windows 10 / Server 2016+ [DOC, FACTS §7.3]. Where it exists, connect() without an
+    # explicit bind has it set by default ("connection functions with an implicit bind (such as connect without an
+    # explicit bind) have this option set by default" [DOC, SOL_SOCKET socket options,
+    # https://learn.microsoft.com/en-us/windows/win32/winsock/sol-socket-socket-options]); see probe.py.
     reuse_unicast_port: bool
     # SO_PORT_SCALABILITY: servers from 2008 on, no client SKU [DOC, FACTS §7.2].
     port_scalability: bool
@@ -45,6 +48,16 @@ class OsProfile:
     # 10.0.26200.8246 [OBS-M]); 10.0.26200.8875 pads them to column 18 (``Start Port        : 1024``, microsoft/WSL#40984
     # [OBS-H]). Which update between the two changed it is not known [INF].
     dynamicport_text: str = "netsh.dynamicport"
+    # The update that adds SO_REUSE_UNICASTPORT to an older build, None where the option is built in or has no update:
+    # KB 3149157 on Windows 8.1 / Server 2012 R2 ("This new feature introduces the following two socket option settings
+    # ... This option instructs the system to postpone port allocation until connection time when the 4-tuple
+    # (quadruple) for the connection is known" [DOC, https://support.microsoft.com/help/3149157]); the same KB points
+    # Windows 8 / Server 2012 to hotfix 3014399 (no profile here) [DOC].
+    reuse_unicast_port_update: str | None = None
+    # Whether a new host of the profile has that update (HostModel.reuse_unicast_port_update overrides it). False: the
+    # 2012 R2 profile models a host without the 2016 TCP/IP updates, as its netstat without -q (KB 3123245) does; which
+    # monthly rollups carry KB 3149157 is not in the sources read [INF].
+    reuse_unicast_port_update_default: bool = False
 
 
 def _modern(key: str, product: str, build: int, ubr: int, netstat_q: bool = True, port_scalability: bool = True,
@@ -75,7 +88,7 @@ PROFILES: dict[str, OsProfile] = {
         key="server2012r2", product_name="Windows Server 2012 R2 Standard", current_version="6.3", build=9600,
         current_build="9600", ubr=21620,
         legacy=False, netstat_q=False, time_wait_min=2, winnat=False, reuse_unicast_port=False,
-        port_scalability=True, system_excluded_ports=(5985, 47001), ipv6=True,
+        port_scalability=True, system_excluded_ports=(5985, 47001), ipv6=True, reuse_unicast_port_update="KB3149157",
     ),
     "server2016": _modern("server2016", "Windows Server 2016 Standard", 14393, 7070),
     "server2019": _modern("server2019", "Windows Server 2019 Standard", 17763, 6893),

@@ -1,10 +1,23 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The two registry keys the simulator models, and their default contents.
+"""The registry keys the simulator models, and their default contents.
 
 Tcpip\\Parameters holds a realistic set of always-present values (the exact list varies by build [INF, FACTS §4.3]);
 MaxUserPort and TcpTimedWaitDelay are absent by default [DOC, FACTS §4.3]. The CurrentVersion key is read-only here
 and exists so a module can read the OS build with ``reg query``.
+
+PrefetchParameters (read-only) holds ``BootId``, the boot identity portscale.tcpip compares its markers with: a
+REG_DWORD the kernel raises at every boot. Microsoft documents a ``BootId`` member of the kernel's shared page
+(KUSER_SHARED_DATA, ntddk.h) but not the registry value; public projects read this value as the per-boot counter
+(zackees/running-process docs/v1-security-model.md, host_identity.rs, #757) [OBS-M]. The simulator shows the host's
+boot count there (it rises by one at every boot, and the state file keeps it) [INF: the real value counts every boot
+since installation]; the legacy Server 2003 profile has no BootId [INF]. ``EnablePrefetcher`` 3 ("Applaunch and Boot
+enabled (Optimal and Default)", Microsoft TechNet wiki "Event ID 106: Microsoft-Windows-Diagnostics-Performance") is
+only there so the listing is not BootId alone; a server's own default may differ [INF].
+
+SOFTWARE\\portscale.tcpip is the collection's own key: absent until a ``reg add`` creates it; ``reg add``,
+``query`` and ``delete`` of its values, and ``reg delete`` of the whole key, work like any key an administrator may
+write under HKLM\\SOFTWARE [INF: the usual reg.exe behaviour, FACTS §4.4 texts].
 """
 
 from __future__ import annotations
@@ -14,6 +27,8 @@ from .state import RegistryValue
 
 TCPIP_PARAMETERS = "SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
 CURRENT_VERSION = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+PREFETCH_PARAMETERS = "SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management\\PrefetchParameters"
+PORTSCALE_KEY = "SOFTWARE\\portscale.tcpip"
 
 # Subkeys of Tcpip\Parameters, in the order RegEnumKeyEx returns them (alphabetical) [INF, FACTS §4.3].
 TCPIP_SUBKEYS = ("Adapters", "DNSRegisteredAdapters", "Interfaces", "NsiObjectSecurity", "PersistentRoutes", "Winsock")
@@ -66,6 +81,14 @@ def current_version_values(profile: OsProfile) -> list[RegistryValue]:
     ]
     if profile.ubr is not None:
         values.append(RegistryValue("UBR", "REG_DWORD", profile.ubr))
+    return values
+
+
+def prefetch_values(profile: OsProfile, boot_id: int) -> list[RegistryValue]:
+    """PrefetchParameters as reg lists it: EnablePrefetcher, and BootId except on the legacy profile [INF order]."""
+    values = [RegistryValue("EnablePrefetcher", "REG_DWORD", 3)]
+    if not profile.legacy:
+        values.append(RegistryValue("BootId", "REG_DWORD", boot_id))
     return values
 
 

@@ -92,6 +92,10 @@ class ConnectionGroup:
 
     ``remote_address``/``remote_port`` are ``0.0.0.0``/``0`` (``::``/0) for listeners and BOUND sockets, and empty/None
     for UDP (netstat prints ``*:*``). ``state`` is the English netstat word (``""`` for UDP).
+
+    ``reusable``: client connections whose sockets connected without an explicit bind, so on a host where
+    SO_REUSE_UNICASTPORT exists their ports may also serve a connection with another 4-tuple (probe.py). Listeners,
+    BOUND sockets and clients that bound to port 0 before connecting hold their ports alone. Not shown by netstat.
     """
 
     protocol: str
@@ -102,6 +106,7 @@ class ConnectionGroup:
     state: str
     pid: int
     ports: list[int]
+    reusable: bool = False
 
 
 @dataclasses.dataclass
@@ -115,6 +120,11 @@ class AppLoad:
     remote: str = "192.0.2.10:1433"
     bound: int = 0
     ip_version: int = 4
+    # True: the app's client sockets connect() without an explicit bind, which has SO_REUSE_UNICASTPORT set by default
+    # where the option exists [DOC, SOL_SOCKET socket options], so their ESTABLISHED and TIME_WAIT ports are
+    # ``reusable``. False (every preset): they bind to port 0 first, as .NET's ConnectEx path does
+    # (dotnet/runtime#47531), and hold their ports alone.
+    implicit_bind: bool = False
 
 
 @dataclasses.dataclass

@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""reg.exe: ``query|add|delete`` on Tcpip\\Parameters, ``query`` on the CurrentVersion key (FACTS §4).
+"""reg.exe: ``query|add|delete`` on Tcpip\\Parameters and on the collection's own key (HKLM\\SOFTWARE\\portscale.tcpip),
+``query`` on the CurrentVersion and PrefetchParameters keys (FACTS §4; model/registry.py for the last two).
 
 Other keys, roots and options exist on Windows but are not modelled: they fail loudly (SIMULATOR-UNSUPPORTED) rather
 than pretending a key is missing. Two interactive cases also fail loudly, because reg would prompt on the console and
@@ -11,6 +12,7 @@ and ``reg delete`` without ``/f`` ("Delete the registry value X (Yes/No)?") [INF
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 
 from ..model import registry as regmodel
 from ..results import CommandResult
@@ -47,7 +49,8 @@ class InvalidSyntax(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class KeyRef:
-    """A key as typed (root expanded) and which modelled key it is: ``tcpip`` or ``current_version``."""
+    """A key as typed (root expanded) and which modelled key it is: ``tcpip``, ``current_version``, ``prefetch`` or
+    ``portscale``."""
 
     echo: str
     kind: str
@@ -116,6 +119,10 @@ def _resolve_key(run: Run, text: str, op: str) -> KeyRef | CommandResult:
         return KeyRef(echo, "tcpip")
     if lowered == regmodel.CURRENT_VERSION.lower():
         return KeyRef(echo, "current_version")
+    if lowered == regmodel.PREFETCH_PARAMETERS.lower():
+        return KeyRef(echo, "prefetch")
+    if lowered == regmodel.PORTSCALE_KEY.lower():
+        return KeyRef(echo, "portscale")
     prefix = regmodel.TCPIP_PARAMETERS.lower() + "\\"
     if lowered.startswith(prefix):
         child = lowered[len(prefix):].split("\\", 1)[0]
@@ -128,6 +135,10 @@ def _resolve_key(run: Run, text: str, op: str) -> KeyRef | CommandResult:
 def _values(run: Run, key: KeyRef):
     if key.kind == "tcpip":
         return run.model.registry
+    if key.kind == "prefetch":
+        return regmodel.prefetch_values(run.model.os, run.model.boot_id)
+    if key.kind == "portscale":
+        return run.model.portscale_key
     return regmodel.current_version_values(run.model.os)
 
 
@@ -145,6 +156,8 @@ def _value_line(run: Run, value) -> str:
 
 def _query(run: Run, key: KeyRef, options) -> CommandResult:
     values = _values(run, key)
+    if values is None:
+        return run.message("reg.not_found")   # the collection's key before its first write
     if "v" in options:
         value = regmodel.find_value(values, str(options["v"]))
         if value is None:
@@ -160,11 +173,15 @@ def _query(run: Run, key: KeyRef, options) -> CommandResult:
 
 
 def _add(run: Run, key: KeyRef, options) -> CommandResult:
-    if key.kind != "tcpip":
-        raise Unsupported("writes to the CurrentVersion key are not modelled (read-only here)")
+    if key.kind not in ("tcpip", "portscale"):
+        raise Unsupported(f"writes to the {key.echo} key are not modelled (read-only here)")
     if "v" not in options:
         if not run.model.elevated:
             return run.message("reg.access_denied")
+        if key.kind == "portscale" and run.model.portscale_key is None:
+            run.model.portscale_key = []     # reg add <key> creates an empty key
+            run.model.dirty = True
+            run.wrote = True
         return run.message("reg.ok")     # the key exists already: nothing to create
     name = str(options["v"])
     value_type = str(options.get("t", "REG_SZ")).upper()
@@ -173,12 +190,16 @@ def _add(run: Run, key: KeyRef, options) -> CommandResult:
     if value_type not in WRITABLE_TYPES:
         raise Unsupported(f"reg add /t {value_type} is not modelled")
     data = _convert(value_type, options)
-    if run.model.registry_value(name) is not None and "f" not in options:
+    exists = regmodel.find_value(_values(run, key) or [], name) is not None
+    if exists and "f" not in options:
         raise Unsupported(f"reg add without /f would prompt 'Value {name} exists, overwrite(Yes/No)?'")
     if not run.model.elevated:
         return run.message("reg.access_denied")
     ok = run.message("reg.ok")
-    run.model.set_registry_value(name, value_type, data)
+    if key.kind == "portscale":
+        run.model.set_portscale_value(name, value_type, data)
+    else:
+        run.model.set_registry_value(name, value_type, data)
     run.wrote = True
     return ok
 
@@ -210,17 +231,19 @@ def _dword(text: str) -> int | None:
 
 
 def _delete(run: Run, key: KeyRef, options) -> CommandResult:
-    if key.kind != "tcpip":
-        raise Unsupported("writes to the CurrentVersion key are not modelled (read-only here)")
-    if "v" not in options:
-        raise Unsupported("deleting a whole key is not modelled")
-    name = str(options["v"])
+    if key.kind not in ("tcpip", "portscale"):
+        raise Unsupported(f"writes to the {key.echo} key are not modelled (read-only here)")
+    if "v" not in options and key.kind != "portscale":
+        raise Unsupported("deleting a whole key is not modelled (except the collection's own)")
+    name = str(options["v"]) if "v" in options else None
     if "f" not in options:
-        raise Unsupported(f"reg delete without /f would prompt 'Delete the registry value {name} (Yes/No)?'")
+        what = f"value {name}" if name else f"key {key.echo}"
+        raise Unsupported(f"reg delete without /f would prompt 'Delete the registry {what} (Yes/No)?'")
     if not run.model.elevated:
         return run.message("reg.access_denied")
     ok, missing = run.message("reg.ok"), run.message("reg.not_found")
-    if not run.model.delete_registry_value(name):
+    deleted = run.model.delete_portscale_value(name) if key.kind == "portscale" else run.model.delete_registry_value(t.cast(str, name))
+    if not deleted:
         return missing
     run.wrote = True
     return ok

@@ -77,7 +77,9 @@ def test_an_ignored_value_is_reported_removable_and_blocks_nothing():
     assert any(w.startswith("gw01: MaxUserPort is stored as REG_SZ") for w in twd["warnings"])
     removed, _conn = run_action("win_tcpip_parameters", {"max_user_port": "absent"}, host)
     assert removed["changed"] is True and "MaxUserPort" not in host.registry
-    assert removed["reboot_required"] is False  # Windows never read it
+    # Windows never read it: removing it leaves no marker; the reboot still required is the TcpTimedWaitDelay written above.
+    assert "MaxUserPort" not in host.markers and removed["reboot_required"] is True
+    assert [name for name, state in removed["reboot_state"].items() if state["pending"]] == ["TcpTimedWaitDelay"]
 
 
 # ---- 4. listener_guard: ports inside an exclusion are never handed out -----------------------------------------------

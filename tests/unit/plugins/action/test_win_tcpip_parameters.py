@@ -16,6 +16,7 @@ from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_ho
 NAME = "win_tcpip_parameters"
 STANDARD_KEYS = {"changed", "diff", "warnings", "failed", "msg", "rc", "stdout", "stderr"}
 REG_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
+MARKER_KEY = "HKLM\\SOFTWARE\\portscale.tcpip"
 
 
 def test_check_mode_reports_the_change_and_the_reboot_without_writing():
@@ -25,7 +26,19 @@ def test_check_mode_reports_the_change_and_the_reboot_without_writing():
     assert result["changed"] is True and result["reboot_required"] is True
     assert result["diff"] == {"before": {"MaxUserPort": 65534, "TcpTimedWaitDelay": None},
                               "after": {"MaxUserPort": None, "TcpTimedWaitDelay": 30}}
-    assert result["commands"] == [f"reg delete {REG_KEY} /v MaxUserPort /f", f"reg add {REG_KEY} /v TcpTimedWaitDelay /t REG_DWORD /d 30 /f"]
+    # Each write is followed by its marker: the boot identity (7), the value in effect (assumed: no marker before) and
+    # the value written.
+    assert result["commands"] == [f"reg delete {REG_KEY} /v MaxUserPort /f",
+                                  f"reg add {MARKER_KEY} /v MaxUserPort /t REG_SZ /d boot=7:effective=65534:written=absent:known=0 /f",
+                                  f"reg add {REG_KEY} /v TcpTimedWaitDelay /t REG_DWORD /d 30 /f",
+                                  f"reg add {MARKER_KEY} /v TcpTimedWaitDelay /t REG_SZ /d boot=7:effective=absent:written=30:known=0 /f"]
+    # Check mode describes the state the change would leave: both pending, the old values in effect.
+    assert result["boot_id"] == 7
+    assert result["reboot_state"]["TcpTimedWaitDelay"] == {
+        "value": 30, "effective": None, "effective_known": False, "effective_assumed": None, "state": "pending", "pending": True,
+        "written_at_boot": 7, "reason": "written by portscale.tcpip during this boot (boot 7); the value in effect, absent, is assumed "
+                                        "(the value before it was not written by portscale.tcpip)"}
+    assert result["reboot_state"]["MaxUserPort"]["effective_assumed"] == 65534 and result["reboot_state"]["MaxUserPort"]["pending"] is True
 
 
 def test_apply_then_idempotent():
@@ -38,7 +51,53 @@ def test_apply_then_idempotent():
     assert result["max_user_port_effect"] == {"tcp_range_at_boot": None, "pending": False, "governs": "netsh"}
     again, connection = run_action(NAME, args, host)
     assert len(connection.command_lines) == 1
-    assert again["changed"] is False and again["reboot_required"] is False
+    # Nothing to write, but the values written before still wait for a reboot (issue 14): reboot_required stays true.
+    assert again["changed"] is False and again["reboot_required"] is True and host.writes[-1].endswith("known=0 /f")
+    assert [again["reboot_state"][name]["state"] for name in ("MaxUserPort", "TcpTimedWaitDelay")] == ["pending", "pending"]
+    assert any(w.startswith("TcpTimedWaitDelay=30 waits for a reboot") and "still uses absent (the Windows default)" in w
+               for w in again["warnings"])
+    host.reboot()
+    rebooted, connection = run_action(NAME, args, host)
+    assert len(connection.command_lines) == 1 and rebooted["changed"] is False and rebooted["reboot_required"] is False
+    assert rebooted["reboot_state"]["TcpTimedWaitDelay"] == {
+        "value": 30, "effective": 30, "effective_known": True, "effective_assumed": 30, "state": "in_effect", "pending": False,
+        "written_at_boot": 7, "reason": "written by portscale.tcpip at boot 7; the host has booted since (boot 8)"}
+
+
+def test_a_value_written_without_a_reboot_stays_pending_across_controllers_until_the_host_reboots():
+    """Issue 14 item 3: the marker lives on the host, so a run from another controller (a fresh action, no shared
+    state) still sees the write as pending, and the next write of the boot keeps the value in effect recorded."""
+    host = FakeHost(markers={"TcpTimedWaitDelay": "boot=6:effective=absent:written=60:known=1"}, registry={"TcpTimedWaitDelay": 60})
+    first, _conn = run_action(NAME, {"tcp_timed_wait_delay": 30}, host)
+    assert first["reboot_state"]["TcpTimedWaitDelay"]["effective"] == 60  # the old marker's boot is over: 60 is in effect
+    assert host.markers["TcpTimedWaitDelay"] == "boot=7:effective=60:written=30:known=1"
+    second, _conn = run_action(NAME, {"tcp_timed_wait_delay": 45}, host)
+    assert host.markers["TcpTimedWaitDelay"] == "boot=7:effective=60:written=45:known=1"  # still 60 in effect, not 30
+    assert second["reboot_state"]["TcpTimedWaitDelay"]["effective"] == 60 and second["reboot_required"] is True
+    back, _conn = run_action(NAME, {"tcp_timed_wait_delay": 60}, host)
+    assert back["changed"] is True and back["reboot_state"]["TcpTimedWaitDelay"]["state"] == "in_effect"
+    assert back["reboot_required"] is False  # the value in effect is the wanted one again: nothing waits for a reboot
+
+
+@pytest.mark.parametrize("markers, registry, state, effective", [
+    (None, {"TcpTimedWaitDelay": 30}, "unknown", None),                                      # not written by the collection
+    ({"TcpTimedWaitDelay": "boot=6:effective=absent:written=45:known=1"}, {"TcpTimedWaitDelay": 30}, "unknown", None),  # changed since
+    ({"TcpTimedWaitDelay": "boot=7:effective=120:written=30:known=1"}, {"TcpTimedWaitDelay": 90}, "pending", 120),  # changed this boot
+    ({"TcpTimedWaitDelay": "something else"}, {"TcpTimedWaitDelay": 30}, "unknown", None),   # not the collection's format
+])
+def test_values_changed_by_someone_else_are_unknown_rather_than_guessed(markers, registry, state, effective):
+    result, _conn = run_action(NAME, {"max_user_port": "absent"}, FakeHost(markers=markers, registry=registry), check_mode=True)
+    shown = result["reboot_state"]["TcpTimedWaitDelay"]
+    assert (shown["state"], shown["effective"], shown["effective_known"]) == (state, effective, state != "unknown")
+    assert shown["pending"] is {"unknown": None, "pending": True}[state]
+
+
+def test_a_host_without_a_boot_identity_writes_no_marker_and_says_so():
+    host = FakeHost(boot_id=None)
+    result, _conn = run_action(NAME, {"tcp_timed_wait_delay": 30}, host)
+    assert result["changed"] is True and result["reboot_required"] is True and host.markers is None
+    assert any("no boot identity" in w for w in result["warnings"])
+    assert result["reboot_state"]["TcpTimedWaitDelay"]["state"] == "unknown"
 
 
 @pytest.mark.parametrize("args, fragments", [

@@ -34,6 +34,8 @@ from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import 
 
 TCPIP_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"
 OS_VERSION_KEY = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+BOOT_ID_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Memory Management\PrefetchParameters"
+MARKER_KEY = r"HKLM\SOFTWARE\portscale.tcpip"
 WINNAT_BLOCK = 100
 Answer = t.Tuple[int, str]
 
@@ -92,6 +94,10 @@ class FakeHost:
     winnat_running: bool = True
     dynamic_locale: str = "en-US"
     exclusion_locale: str = "en-US"
+    # The boot identity (PrefetchParameters\BootId; None: the host has none) and the collection's marker key
+    # (value name -> REG_SZ data; None: the key does not exist).
+    boot_id: int | None = 7
+    markers: dict[str, str] | None = None
     # faults
     refusals: list[tuple[str, int, str]] = dataclasses.field(default_factory=list)
     lie_about_writes: bool = False
@@ -114,6 +120,11 @@ class FakeHost:
             stdout.append(text + f"{remote.MARKER_PREFIX}_{nonce}_{index}_{exit_code}\r\n")
         stderr = self.stderr[1] if self.stderr and self.stderr[0] == number else ""
         return (1 if stderr else 0), "".join(stdout), stderr
+
+    def reboot(self) -> None:
+        """What the engine can see of a reboot: a new boot identity (registry values and markers stay)."""
+        if self.boot_id is not None:
+            self.boot_id += 1
 
     @property
     def commands_run(self) -> list[str]:
@@ -255,9 +266,15 @@ class FakeHost:
         value = self.registry[name]
         return (name, "REG_DWORD", hex(value)) if isinstance(value, int) else (name, value[0], value[1])
 
-    def _reg(self, args: list[str]) -> Answer:
+    def _reg(self, args: list[str]) -> Answer:  # pylint: disable=too-many-return-statements
         if args == ["query", OS_VERSION_KEY, "/v", "CurrentBuildNumber"]:
             return 0, samples.os_build_text(self.os_build)
+        if args == ["query", BOOT_ID_KEY, "/v", "BootId"]:
+            if self.boot_id is None:
+                return 1, samples.REG_NOT_FOUND
+            return 0, samples.reg_query_text(samples.BOOT_ID_KEY_LONG, [("BootId", "REG_DWORD", hex(self.boot_id))])
+        if args[1:2] == [MARKER_KEY]:
+            return self._marker(args)
         if args == ["query", TCPIP_KEY]:
             values = [("NV Hostname", "REG_SZ", "WEB01"), ("Hostname", "REG_SZ", "WEB01"), ("EnableICMPRedirect", "REG_DWORD", "0x1")]
             values += [self._reg_row(name) for name in sorted(self.registry)]
@@ -278,6 +295,23 @@ class FakeHost:
         if name not in self.registry:
             return 1, samples.REG_NOT_FOUND
         return self._write("reg " + " ".join(args), lambda: self.registry.pop(name), samples.REG_OK)
+
+    def _marker(self, args: list[str]) -> Answer:
+        """The collection's own key: query, and add of a REG_SZ marker (created with the key when missing)."""
+        name = args[3]
+        assert args[2] == "/v" and name in ("MaxUserPort", "TcpTimedWaitDelay"), args
+        if args[0] == "query":
+            assert len(args) == 4, args
+            if self.markers is None or name not in self.markers:
+                return 1, samples.REG_NOT_FOUND
+            return 0, samples.reg_query_text(samples.MARKER_KEY_LONG, [(name, "REG_SZ", self.markers[name])])
+        assert args[0] == "add" and args[4:7] == ["/t", "REG_SZ", "/d"] and args[8:] == ["/f"], args
+        if not self.elevated:
+            return 1, samples.REG_ACCESS_DENIED
+
+        def apply() -> None:
+            self.markers = {**(self.markers or {}), name: args[7]}
+        return self._write("reg " + " ".join(args), apply, samples.REG_OK)
 
 
 class FakeConnection:

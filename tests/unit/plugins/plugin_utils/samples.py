@@ -13,6 +13,9 @@ import unicodedata
 
 TCPIP_KEY_LONG = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
 OS_VERSION_KEY_LONG = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+# The boot identity's key and the collection's own key, as reg prints them (the §4.1 layout).
+BOOT_ID_KEY_LONG = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management\\PrefetchParameters"
+MARKER_KEY_LONG = "HKEY_LOCAL_MACHINE\\SOFTWARE\\portscale.tcpip"
 
 # §1.2 [OBS-H]: default range, English; the ipv6 variant prints the same text.
 DYNAMIC_TCP = "\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n\r\n"

@@ -103,6 +103,16 @@ def test_before_2_18_ssh_needs_powershell_as_the_default_shell():
     result, wire = run("ssh-cmd", model, "win_port_info", {})
     assert result["failed"] is True and wire.command_lines[0].startswith("chcp.com 65001 > $null ; PowerShell ")
     assert "SIMULATOR-UNSUPPORTED: cmd.exe" in result["msg"], result["msg"]
+    # What cmd.exe says does not name the cause (a real one complains about chcp's parameters): the message does.
+    assert "Windows OpenSSH must have PowerShell as its default shell" in result["msg"], result["msg"]
+
+
+@pytest.mark.parametrize("transport, core, ran_nothing, hinted", [
+    ("ssh", (2, 16), True, True), ("ansible.builtin.ssh", (2, 17), True, True), ("ssh", (2, 18), True, False),
+    ("ssh", (2, 16), False, False), ("winrm", (2, 16), True, False), ("psrp", (2, 17), True, False),
+])
+def test_the_default_shell_hint_only_where_it_can_be_the_cause(transport, core, ran_nothing, hinted):
+    assert bool(delivery.refusal_hint(transport, core, ran_nothing)) is hinted
 
 
 @pytest.mark.parametrize("transport", WORKS)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.portscale.tcpip.plugins.plugin_utils import report
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import describe_change, host_summary, module_results
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.report_samples import (
     all_ranges,
@@ -91,3 +92,40 @@ def test_describe_exclusion_and_range_changes():
     assert ranges == ["ipv4_tcp: 49152-65535 -> 20000-65535"]
     # A failed verification has no after-state: the commands say what ran.
     assert describe_change("ranges", {"before": {}, "after": None, "commands": ["netsh x"]}) == ["netsh x"]
+
+
+def _pending_info(free: int = 16378) -> dict:
+    """win_port_info on the run after an enforce run wrote TcpTimedWaitDelay 30 without rebooting (reboot: never)."""
+    result = info(free=free, delay=30)
+    result["registry"]["TcpTimedWaitDelay"].update(state="pending", pending=True, effective=None, effective_known=True,
+                                                   effective_assumed=None)
+    result["time_wait"] = {"seconds": 120, "source": "default", "state": "pending", "pending_seconds": 30}
+    result["capacity"]["ipv4_tcp"].update(time_wait_seconds=120, connections_per_second=round(free / 120, 1))
+    return result
+
+
+def test_a_later_run_with_nothing_to_change_still_says_the_reboot_is_pending():
+    """Issue 14 item 3: the second run has no changes, but the value written before still waits for the reboot; the rate is
+    the one of the value in effect (120 s), and the line says what is in effect and what is pending."""
+    summary = host_summary({"host": "gw", "mode": "enforce", "stage": "done", "before": _pending_info(), "probe": probe(4000),
+                            "changes": {"tcpip_parameters": change({"TcpTimedWaitDelay": 30}, {"TcpTimedWaitDelay": 30}, changed=False)}})
+    assert summary["changes"] == [] and summary["status"] == "ok"
+    assert summary["reboot_pending"] is True and summary["rebooted"] is False
+    assert summary["pending_reboot"] == ["TcpTimedWaitDelay: absent (120 s) in effect -> 30 after the reboot"]
+    assert summary["before"]["connections_per_second"] == round(16378 / 120, 1) and summary["before"]["time_wait_seconds"] == 120
+    assert summary["before"]["pending_reboot"] == {"TcpTimedWaitDelay": {"effective": None, "effective_known": True, "pending": 30}}
+    assert summary["before"]["time_wait_pending_seconds"] == 30
+
+
+def test_the_report_shows_the_value_in_effect_beside_the_pending_one():
+    summary = host_summary({"host": "gw", "mode": "enforce", "stage": "done", "before": _pending_info(), "probe": probe(4000)})
+    row = report.build_rows({"gw": summary})[0]
+    assert report.registry_cell(row, "TcpTimedWaitDelay") == "30 (pending reboot; absent in effect)"
+    assert report.registry_cell(row, "MaxUserPort") == "absent"
+    assert report.rate_cell(row) == f"{round(16378 / 120, 1)}/s (TIME_WAIT 120 s; 30 s after the pending reboot)"
+    assert report.reboot_cell(row) == "pending: TcpTimedWaitDelay: absent (120 s) in effect -> 30 after the reboot"
+    record = report.csv_record(row)
+    assert (record["tcp_timed_wait_delay_effective"], record["max_user_port_effective"], record["time_wait_seconds_after_reboot"]) == (
+        "absent", None, 30)
+    assert record["pending_reboot"] == "TcpTimedWaitDelay: absent (120 s) in effect -> 30 after the reboot"
+    assert "30 (pending reboot; absent in effect)" in report.to_markdown([row], "t", "now")

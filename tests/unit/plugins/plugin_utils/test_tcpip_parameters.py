@@ -153,4 +153,9 @@ def test_full_flow_writes_registry_values_and_verifies_them():
     assert len(host.executions) == 2
     again = converge(host.execute, req.snapshot_request(), lambda s: tcpip_parameters.plan(req, s),
                      lambda s: tcpip_parameters.observe(req, s), False)
-    assert again["changed"] is False and again["reboot_required"] is False and len(host.executions) == 3
+    # Nothing left to write, and the written values still wait for the reboot: the marker says so.
+    assert again["changed"] is False and again["reboot_required"] is True and len(host.executions) == 3
+    host.reboot()
+    rebooted = converge(host.execute, req.snapshot_request(), lambda s: tcpip_parameters.plan(req, s),
+                        lambda s: tcpip_parameters.observe(req, s), False)
+    assert rebooted["changed"] is False and rebooted["reboot_required"] is False and len(host.executions) == 4
