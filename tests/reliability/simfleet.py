@@ -9,6 +9,8 @@ import os
 import time
 import typing as t
 
+import yaml
+
 from simulator.fleet import HostSpec, start_fleet
 
 __all__ = ["HostSpec", "RANGE_KEYS", "SimFleet", "fleet_of", "model_dword", "model_ranges"]
@@ -28,6 +30,19 @@ class SimFleet:
 
     def inventory(self, name: str = "inventory.yml") -> str:
         return os.path.join(self.handle.state_dir, name)
+
+    def mixed_inventory(self, path: str, connections: dict[str, str]) -> str:
+        """One YAML inventory at ``path`` in which each host of ``connections`` comes from the simulator inventory it
+        names (``inventory.yml`` for winrm, ``inventory.psrp.yml`` for psrp): one play over several connections."""
+        merged: dict = {}
+        for host, name in connections.items():
+            with open(self.inventory(name), encoding="utf-8") as handle:
+                document = yaml.safe_load(handle)
+            merged = merged or document
+            merged["all"]["children"]["windows"]["hosts"][host] = document["all"]["children"]["windows"]["hosts"][host]
+        with open(path, "w", encoding="utf-8") as handle:
+            yaml.safe_dump(merged, handle)
+        return path
 
     def fault(self, host: str, kind: str, **args: t.Any) -> None:
         self.control.call(host, "fault", kind=kind, **args)

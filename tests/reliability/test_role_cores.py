@@ -13,7 +13,6 @@ import os
 import pathlib
 
 import pytest
-import yaml
 
 from harness import row, run_playbook
 from simfleet import HostSpec, fleet_of, model_ranges
@@ -31,17 +30,6 @@ def _playbook_exe(core: str) -> str:
     return os.fspath(exe)
 
 
-def _mixed_inventory(fleet, path: pathlib.Path) -> str:
-    """One inventory: each host through the connection HOSTS names."""
-    merged = None
-    for host, name in HOSTS.items():
-        document = yaml.safe_load(pathlib.Path(fleet.inventory(name)).read_text(encoding="utf-8"))
-        merged = merged or document
-        merged["all"]["children"]["windows"]["hosts"][host] = document["all"]["children"]["windows"]["hosts"][host]
-    path.write_text(yaml.safe_dump(merged), encoding="utf-8")
-    return str(path)
-
-
 def _role_play(report: pathlib.Path, **variables) -> list[dict]:
     return [{"name": "role", "hosts": "windows", "gather_facts": False,
              "vars": {"port_capacity_report_dir": str(report), "port_capacity_probe_count": 200, **variables},
@@ -53,7 +41,7 @@ def _role_play(report: pathlib.Path, **variables) -> list[dict]:
 def test_the_role_runs_on_the_oldest_cores(tmp_path, core):
     exe = _playbook_exe(core)
     with fleet_of(str(tmp_path / "sim"), [HostSpec(name) for name in HOSTS]) as fleet:
-        inventory = _mixed_inventory(fleet, tmp_path / "inventory.yml")
+        inventory = fleet.mixed_inventory(str(tmp_path / "inventory.yml"), HOSTS)
         audit = run_playbook(tmp_path, inventory, _role_play(tmp_path / "audit"), playbook_exe=exe, name="audit")
         assert audit.rc == 0, audit.output[-4000:]
         assert all(fleet.writes(host) == 0 for host in HOSTS)

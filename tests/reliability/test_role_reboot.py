@@ -16,7 +16,6 @@ import os
 import pathlib
 
 import pytest
-import yaml
 
 from harness import row, run_playbook
 from simfleet import HostSpec, fleet_of, model_dword
@@ -37,17 +36,6 @@ def _version(root: str) -> str:
     return json.loads(manifest.read_text(encoding="utf-8"))["collection_info"]["version"]
 
 
-def _mixed_inventory(fleet, path: pathlib.Path) -> str:
-    """One inventory: each host through the connection HOSTS names (the simulator writes one inventory per connection)."""
-    merged = None
-    for host, name in HOSTS.items():
-        document = yaml.safe_load(pathlib.Path(fleet.inventory(name)).read_text(encoding="utf-8"))
-        merged = merged or document
-        merged["all"]["children"]["windows"]["hosts"][host] = document["all"]["children"]["windows"]["hosts"][host]
-    path.write_text(yaml.safe_dump(merged), encoding="utf-8")
-    return str(path)
-
-
 def test_the_collections_are_given():
     if os.environ.get("RELIABILITY_REQUIRE_ANSIBLE_WINDOWS") and len(ROOTS) < 2:
         pytest.fail("PORTSCALE_ANSIBLE_WINDOWS must name ansible.windows 3.2.0 and the newest (make reliability does)")
@@ -60,7 +48,7 @@ def test_the_role_reboots_through_win_reboot(tmp_path, root):
     with fleet_of(str(tmp_path / "sim"), [HostSpec(name) for name in HOSTS]) as fleet:
         boots = {host: fleet.model(host)["boot_count"] for host in HOSTS}
         report = tmp_path / "report"
-        run = run_playbook(tmp_path, _mixed_inventory(fleet, tmp_path / "inventory.yml"), [{
+        run = run_playbook(tmp_path, fleet.mixed_inventory(str(tmp_path / "inventory.yml"), HOSTS), [{
             "name": "role", "hosts": "windows", "gather_facts": False,
             "vars": {**ROLE_VARS, "port_capacity_report_dir": str(report)},
             "roles": [{"role": "portscale.tcpip.port_capacity"}]}],

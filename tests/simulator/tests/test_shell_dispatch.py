@@ -15,29 +15,11 @@ from simulator.shell import ShellHooks, run_command_line
 from simulator.shell import win_reboot
 from simulator.shell.cmd_line import split_command_line
 
+from shell_doubles import FakeModel, Recorder, b64
+
 NETSH_TCP = (b"\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\n"
              b"Start Port      : 49152\r\nNumber of Ports : 16384\r\n\r\n")
 PROBE_HEADER = "# fake probe header v1"
-
-
-class FakeModel:
-    def __init__(self):
-        self.counters = {}
-        self.boot_time = 133500000000000000
-
-
-class Recorder:
-    def __init__(self, result=None):
-        self.calls = []
-        self.result = result
-
-    def __call__(self, model, argv, codepage):
-        self.calls.append(list(argv))
-        return self.result
-
-
-def b64(script: str) -> str:
-    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
 
 
 def encode_script_parts(body: str) -> list[str]:

@@ -10,7 +10,6 @@ os.pathsep, e.g. the private paths tools/demo/extract_collection.py writes. With
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -24,29 +23,11 @@ from simulator.results import CommandResult
 from simulator.shell import ShellHooks, default_hooks, run_command_line, run_script
 from simulator.shell import win_reboot
 
+from shell_doubles import FakeModel, Recorder, b64
+
 PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
 SETS = {scripts.versions: scripts for scripts in win_reboot.SCRIPT_SETS}
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-class FakeModel:
-    def __init__(self):
-        self.counters = {}
-        self.boot_time = 133500000000000000
-
-
-class Recorder:
-    def __init__(self, result=None):
-        self.calls = []
-        self.result = result
-
-    def __call__(self, model, argv, codepage):
-        self.calls.append(list(argv))
-        return self.result
-
-
-def b64(script: str) -> str:
-    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
 
 
 def reboot_body(scripts, flag="True", delay=2, msg="'Reboot initiated by Ansible'"):
