@@ -42,9 +42,11 @@ def test_the_role_runs_on_the_oldest_cores(tmp_path, core):
     exe = _playbook_exe(core)
     with fleet_of(str(tmp_path / "sim"), [HostSpec(name) for name in HOSTS]) as fleet:
         inventory = fleet.mixed_inventory(str(tmp_path / "inventory.yml"), HOSTS)
-        audit = run_playbook(tmp_path, inventory, _role_play(tmp_path / "audit"), playbook_exe=exe, name="audit")
-        assert audit.rc == 0, audit.output[-4000:]
-        assert all(fleet.writes(host) == 0 for host in HOSTS)
+        if core == CORES[-1]:
+            # The defaults (audit, no range managed) once; the enforce run below leaves three ranges null as well.
+            audit = run_playbook(tmp_path, inventory, _role_play(tmp_path / "audit"), playbook_exe=exe, name="audit")
+            assert audit.rc == 0, audit.output[-4000:]
+            assert all(fleet.writes(host) == 0 for host in HOSTS)
         enforce = run_playbook(tmp_path, inventory, _role_play(
             tmp_path / "enforce", port_capacity_mode="enforce", port_capacity_ranges={"ipv4_tcp": {"start": 30000, "end": 65535}}),
             playbook_exe=exe, name="enforce")
