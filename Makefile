@@ -142,7 +142,7 @@ build: venv
 # other cores' venvs (mk/cores.mk): raw over psrp runs on each of them.
 simulator-test: venv venv-cores $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK)
 	@if [ -d tests/simulator/tests ]; then \
-	  SIMULATOR_ANSIBLE_WINDOWS=$(DEMO_COLLECTIONS):$(DEMO_COLLECTIONS_3_2) \
+	  SIMULATOR_ANSIBLE_WINDOWS=$(DEMO_COLLECTIONS):$(DEMO_COLLECTIONS_3_2) SIMULATOR_REQUIRE_CORES=1 \
 	  PYTHONPATH=$(ROOT)/tests $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/simulator/tests; \
 	else echo "no simulator tests yet"; fi
 
