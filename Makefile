@@ -53,6 +53,7 @@ help:
 	@echo "make integration    ansible-test windows-integration against simulated hosts (NTLM, message encryption)"
 	@echo "make integration-psrp   the same targets over the psrp connection (inventory.psrp)"
 	@echo "make reliability    the reliability and security matrix against simulated hosts (docs/reliability.md)"
+	@echo "make docs-test      run every shell block of README.md and docs/ (docs-check: their markers only)"
 	@echo "make demo           the port_capacity role against three simulated hosts (audit, enforce, enforce again)"
 	@echo "make bench          cost per task, controller CPU, fleet scale (docs/performance.md; not part of make test)"
 	@echo "make clean          remove build products (keeps the venvs)"

@@ -14,6 +14,8 @@ description:
     V(unreachable), and the message of the first such result.
   - Registered results of failed and unreachable tasks are kept by Ansible, so a report written later in the play (by
     a host still active) can say why the others stopped.
+  - For a loop, the message is that of the first failed item (with its C(item.key) when it has one), not the loop's
+    own C(One or more items failed). Messages are kept whole.
 positional: _input, hosts, results
 options:
   _input:
@@ -29,6 +31,11 @@ options:
     description: Registered variable name to the step name used in the text, in the order the steps ran.
     type: dict
     required: true
+  unreachable_only:
+    description: Only unreachable results count (the role's gates use it to stop a host that could not be reached).
+    type: bool
+    default: false
+    version_added: 0.1.0
 """
 
 EXAMPLES = r"""
@@ -52,13 +59,13 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import report
 
 
-def port_capacity_failures(hostvars, hosts, results):
+def port_capacity_failures(hostvars, hosts, results, unreachable_only=False):
     """Filter entry point."""
     if not isinstance(hostvars, Mapping) or not isinstance(results, Mapping):
         raise AnsibleFilterError("port_capacity_failures: expected hostvars and a dictionary of registered variable to step name")
     if isinstance(hosts, (str, bytes)) or not hasattr(hosts, "__iter__"):
         raise AnsibleFilterError("port_capacity_failures: hosts must be a list of host names")
-    return report.failure_reasons(hostvars, list(hosts), dict(results))
+    return report.failure_reasons(hostvars, list(hosts), dict(results), unreachable_only=bool(unreachable_only))
 
 
 class FilterModule:

@@ -16,7 +16,7 @@ import io
 import json
 import typing as t
 
-from .role_summary import COMBOS
+from .role_summary import COMBOS, reboot_text
 from .typenames import type_name
 
 FORMATS = ("markdown", "csv", "html", "json")
@@ -33,6 +33,7 @@ STATUS_TEXT = {
 STATUS_ORDER = ("probe_failed", "incomplete", "unreachable", "drift", "changed", "ok", "pending")
 NO_DATA = "-"
 ARROW = " -> "
+NOT_KNOWN = "not known (a write may have landed; the host could not be read again)"
 
 
 class ReportError(ValueError):
@@ -60,6 +61,11 @@ class Row:
     def after(self) -> dict[str, t.Any]:
         return (self.summary or {}).get("after") or {}
 
+    @property
+    def after_unknown(self) -> bool:
+        """The host stopped after a write it could not verify and could not be read again (role_summary)."""
+        return bool((self.summary or {}).get("after_unknown"))
+
 
 def build_rows(summaries: t.Mapping[str, t.Any], hosts: t.Sequence[str] | None = None,
                active_hosts: t.Sequence[str] | None = None, failures: t.Mapping[str, str] | None = None) -> list[Row]:
@@ -82,24 +88,38 @@ def build_rows(summaries: t.Mapping[str, t.Any], hosts: t.Sequence[str] | None =
     return rows
 
 
-REASON_LIMIT = 400  # characters of a task's message kept in the report
+def _failed_part(result: t.Mapping[str, t.Any], unreachable_only: bool) -> tuple[str, t.Mapping[str, t.Any]] | None:
+    """(label, result) of what failed in one registered result: the result itself, or the first failed item of a loop
+    (the loop's own message is only "One or more items failed"); None when nothing failed."""
+    items = result.get("results")
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, t.Mapping) and (item.get("unreachable") or (item.get("failed") and not unreachable_only)):
+                label = item.get("item")
+                label = label.get("key") if isinstance(label, t.Mapping) else label
+                return (f" ({label})" if isinstance(label, str) and label and label != "all" else ""), item
+    if result.get("unreachable") or (result.get("failed") and not unreachable_only):
+        return "", result
+    return None
 
 
-def failure_reasons(hostvars: t.Mapping[str, t.Any], hosts: t.Sequence[str], result_vars: t.Mapping[str, str]) -> dict[str, str]:
+def failure_reasons(hostvars: t.Mapping[str, t.Any], hosts: t.Sequence[str], result_vars: t.Mapping[str, str],
+                    unreachable_only: bool = False) -> dict[str, str]:
     """For each host whose registered results (``result_vars``: variable name -> step name, in the role's order)
-    include a failed or unreachable one: ``"<step>: <message>"`` of the first of them."""
+    include a failed or unreachable one (only unreachable ones with ``unreachable_only``): ``"<step> <failed|
+    unreachable>: <message>"`` of the first of them. The message is kept whole: what a host refused is often its end."""
     reasons = {}
     for host in hosts:
         variables = hostvars.get(host) or {}
         for variable, step in result_vars.items():
             result = variables.get(variable)
-            if not isinstance(result, t.Mapping) or not (result.get("failed") or result.get("unreachable")):
+            found = _failed_part(result, unreachable_only) if isinstance(result, t.Mapping) else None
+            if found is None:
                 continue
-            message = " ".join(str(result.get("msg") or "no message").split())
-            if len(message) > REASON_LIMIT:
-                message = message[:REASON_LIMIT - 3] + "..."
-            kind = "unreachable" if result.get("unreachable") else "failed"
-            reasons[str(host)] = f"{step} {kind}: {message}"
+            label, failed = found
+            message = " ".join(str(failed.get("msg") or "no message").split())
+            kind = "unreachable" if failed.get("unreachable") else "failed"
+            reasons[str(host)] = f"{step}{label} {kind}: {message}"
             break
     return reasons
 
@@ -133,6 +153,8 @@ def ranges_text(state: t.Mapping[str, t.Any]) -> str:
 
 
 def range_cell(row: Row) -> str:
+    if row.after_unknown:
+        return f"{ranges_text(row.before)}{ARROW}{NOT_KNOWN}"
     before, after = ranges_text(row.before), ranges_text(row.after) if row.after else None
     if after and after != before:
         return f"{before}{ARROW}{after}"
@@ -155,6 +177,8 @@ def _pending_entry(state: t.Mapping[str, t.Any], name: str) -> dict[str, t.Any] 
 
 def registry_cell(row: Row, name: str) -> str:
     before = _registry_value(row.before, name)
+    if row.after_unknown:
+        return f"{before}{ARROW}{NOT_KNOWN}"
     text = before if row.before else NO_DATA
     if row.after:
         after = _registry_value(row.after, name)
@@ -197,6 +221,8 @@ def headroom_text(state: t.Mapping[str, t.Any]) -> str:
 
 def headroom_cell(row: Row) -> str:
     before = headroom_text(row.before)
+    if row.after_unknown:
+        return f"{before}{ARROW}{NOT_KNOWN}"
     if row.after:
         return f"{before}{ARROW}{headroom_text(row.after)}"
     return before if row.before else NO_DATA
@@ -244,17 +270,8 @@ def changes_cell(row: Row) -> str:
 
 
 def reboot_cell(row: Row) -> str:
-    summary = row.summary or {}
-    if not summary:
-        return NO_DATA
-    if summary.get("rebooted"):
-        return "rebooted"
-    if summary.get("reboot_pending"):
-        waiting = summary.get("pending_reboot") or []
-        return "pending: " + "; ".join(str(line) for line in waiting) if waiting else "pending"
-    if summary.get("reboot_required"):
-        return "needed to apply"
-    return "no"
+    # The same words as the role's console line (role_summary.reboot_text); computed again for summaries without them.
+    return reboot_text(row.summary) if row.summary else NO_DATA
 
 
 def findings(row: Row, severities: t.Sequence[str] = ("critical", "warning")) -> list[dict[str, t.Any]]:
@@ -308,13 +325,19 @@ def headroom_combo(rows: t.Sequence[Row]) -> str:
 # Markdown
 
 
+# Host text (names, messages, a host's own error output) must not become Markdown or HTML: each character that could
+# start code, emphasis, a link, an image, strikethrough, an HTML tag or entity, or end a table cell is escaped with a
+# backslash (CommonMark escapes every ASCII punctuation character that way), and a line break would end the row.
+_MD_SPECIAL = str.maketrans({char: "\\" + char for char in "\\`*_[]|~<&"})
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return " ".join(str(text).translate(_MD_SPECIAL).splitlines())
 
 
 def to_markdown(rows: t.Sequence[Row], title: str, generated: str) -> str:
     counts = ", ".join(f"{count} {STATUS_TEXT.get(status, status)}" for status, count in status_counts(rows).items())
-    lines = [f"# {title}", "", f"Generated {generated} for {len(rows)} host(s): {counts or 'none'}.",
+    lines = [f"# {_md_cell(title)}", "", f"Generated {generated} for {len(rows)} host(s): {counts or 'none'}.",
              f"Headroom is the free ports of the {headroom_combo(rows)} range; the rate is new outbound connections per second "
              "to one destination (remote address and port) that range sustains at least (free ports / TIME_WAIT seconds); "
              "destinations the ports in use do not serve may get more where Windows reuses ports.", ""]
@@ -326,13 +349,14 @@ def to_markdown(rows: t.Sequence[Row], title: str, generated: str) -> str:
     if detailed:
         lines += ["", "## Findings", ""]
         for row in detailed:
-            lines.append(f"### {row.host}")
+            lines.append(f"### {_md_cell(row.host)}")
             lines.append("")
             message = (row.summary or {}).get("probe", {}).get("message")
             if message:
                 lines.append(f"- **probe**: {_md_cell(str(message))}")
             for finding in findings(row):
-                lines.append(f"- **{finding.get('severity')}** `{finding.get('code')}`: {_md_cell(str(finding.get('message')))}")
+                code = str(finding.get("code")).replace("`", "'")  # inside a code span nothing else needs escaping
+                lines.append(f"- **{_md_cell(str(finding.get('severity')))}** `{code}`: {_md_cell(str(finding.get('message')))}")
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

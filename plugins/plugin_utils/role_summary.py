@@ -157,17 +157,24 @@ def describe_change(kind: str, result: Mapping) -> list[str]:
     return lines or [str(command) for command in result.get("commands") or ()]
 
 
-def _changes(changes: Mapping) -> tuple[list[str], bool, list[str]]:
+def _changes(changes: Mapping) -> tuple[list[str], bool, list[str], bool]:
+    """The change lines, whether they need a reboot, the warnings, and whether a write's outcome is not known (a write
+    batch whose answer was lost: ``may_have_applied`` lists what it sent, and the lines say so)."""
     lines: list[str] = []
     warnings: list[str] = []
     reboot_required = False
+    unknown = False
     for kind in CHANGE_KEYS:
         for result in module_results(changes.get(kind)):
             warnings += [str(w) for w in result.get("warnings") or ()]
-            if result.get("changed"):
+            sent = [str(command) for command in result.get("may_have_applied") or ()]
+            if sent and not result.get("after"):
+                unknown = True
+                lines += [f"may have applied: {command}" for command in sent]
+            elif result.get("changed"):
                 lines += describe_change(kind, result)
                 reboot_required = reboot_required or bool(result.get("reboot_required"))
-    return lines, reboot_required, list(dict.fromkeys(warnings))
+    return lines, reboot_required, list(dict.fromkeys(warnings)), unknown
 
 
 def probe_summary(probe: t.Any, min_success: t.Any) -> dict[str, t.Any]:
@@ -196,6 +203,19 @@ def probe_summary(probe: t.Any, min_success: t.Any) -> dict[str, t.Any]:
     }
 
 
+def reboot_text(summary: Mapping) -> str:
+    """The reboot state in words, the same in the console line and in the report: ``rebooted``, ``pending`` (with what
+    waits), ``needed to apply`` (audit or check mode: the drift holds a value read only at boot), ``not needed``."""
+    if summary.get("rebooted"):
+        return "rebooted"
+    if summary.get("reboot_pending"):
+        waiting = summary.get("pending_reboot") or []
+        return "pending: " + "; ".join(str(line) for line in waiting) if waiting else "pending"
+    if summary.get("reboot_required"):
+        return "needed to apply"
+    return "not needed"
+
+
 def _status(stage: str, dry_run: bool, drift: bool, changed: bool, probe: Mapping) -> str:
     if stage != "done":
         return "incomplete"
@@ -207,6 +227,8 @@ def _status(stage: str, dry_run: bool, drift: bool, changed: bool, probe: Mappin
 
 
 MODES = ("audit", "enforce")
+# info: the role did not finish on the host (its first summary, or the one its rescue makes after a failure, with what
+# the host reached); done: the role finished.
 STAGES = ("info", "done")
 RESULT_KEYS = ("before", "after", "changes", "probe")
 
@@ -239,7 +261,7 @@ def host_summary(data: Mapping) -> dict[str, t.Any]:
     combo = str(data.get("headroom_combo") or "ipv4_tcp")
     before = host_state(data.get("before"), combo)
     after = host_state(data.get("after"), combo) if _ran(data.get("after")) else None
-    lines, reboot_required, warnings = _changes(_dict(data.get("changes")))
+    lines, reboot_required, warnings, outcome_unknown = _changes(_dict(data.get("changes")))
     # Nothing is written in audit mode or check mode: the configuration modules' "changed" then means drift.
     wrote = mode == "enforce" and not check_mode
     changed = wrote and bool(lines)
@@ -249,7 +271,7 @@ def host_summary(data: Mapping) -> dict[str, t.Any]:
     pending = (wrote and reboot_required and not rebooted) or bool(current.get("max_user_port_pending")) or bool(waiting)
     probe = probe_summary(data.get("probe"), data.get("probe_min_success"))
     stage = str(data.get("stage") or "done")
-    return {
+    summary = {
         "version": SUMMARY_VERSION,
         "host": str(data.get("host") or ""),
         "mode": mode,
@@ -269,4 +291,9 @@ def host_summary(data: Mapping) -> dict[str, t.Any]:
         "probe": probe,
         "findings": current.get("findings", []),
         "warnings": warnings,
+        # A host that stopped after a write it could not verify and could not be read again: the values shown are the
+        # first read's, and the host may hold others (the report says so instead of showing them as current).
+        "after_unknown": bool(wrote and after is None and (outcome_unknown or (stage != "done" and lines))),
     }
+    summary["reboot_text"] = reboot_text(summary)
+    return summary

@@ -197,9 +197,30 @@ def reboot_problems(values: Values, reboot_module_found: bool) -> list[str]:
             "the pending reboot instead."]
 
 
+def plain_data(value: t.Any) -> t.Any:
+    """``value`` as plain dicts, lists, strings and numbers. A filter receives the role's variables as ansible-core's
+    lazy containers (2.19+): the argument-spec validation deep-copies what it is given, and deep-copying a lazy container
+    copies its whole templating context, which took seconds per task in a long play. Other types stay as they are, so
+    the validation still names a wrong type."""
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, t.Mapping):
+        return {plain_data(key): plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    return value
+
+
 def variable_problems(values: Values, reboot_module_found: bool = True) -> list[str]:
     """Every problem with the role's variables (``values``: variable name -> value, after the argument spec checked
     their types) that can be judged without the host, one sentence each."""
+    values = plain_data(values)
     problems: list[str] = []
     _range_problems(values, problems)
     _tcpip_problems(values, problems)

@@ -5,19 +5,21 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import time
 import typing as t
 
 import yaml
 
-from simulator.fleet import HostSpec, start_fleet
+from simulator.fleet import FleetError, HostSpec, start_fleet
 
 __all__ = ["HostSpec", "RANGE_KEYS", "SimFleet", "fleet_of", "model_dword", "model_ranges"]
 
 RANGE_KEYS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
 
 BOOT_WAIT = 60.0  # seconds a test waits at most for a rebooting host
+START_ATTEMPTS = 3  # a fleet start that lost a port to another worker is tried again (fleet_of)
 
 
 class SimFleet:
@@ -88,9 +90,26 @@ def model_dword(model: dict, name: str) -> int | None:
     return next((v["data"] for v in model["registry"] if v["name"] == name), None)
 
 
+def _address_in_use(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 @contextlib.contextmanager
 def fleet_of(state_dir: str, specs: list[HostSpec], **options: t.Any) -> t.Iterator[SimFleet]:
     options.setdefault("boot_seconds", 2.0)
     options.setdefault("reboot_grace", 0.5)
-    with start_fleet(state_dir, count=0, hosts=specs, **options) as handle:
+    with contextlib.ExitStack() as stack:
+        # The suite runs in two workers (mk/reliability.mk): another worker's fleet can take a port between the free
+        # check (simulator.fleet.pick_ports) and the listen. Only that race is retried, with freshly picked ports.
+        for attempt in range(START_ATTEMPTS):
+            try:
+                handle = stack.enter_context(start_fleet(state_dir, count=0, hosts=specs, **options))
+                break
+            except FleetError as exc:
+                if attempt + 1 == START_ATTEMPTS or not _address_in_use(exc):
+                    raise
         yield SimFleet(handle)

@@ -14,6 +14,7 @@ the host's state run on hosts of their own, where the counters must show their r
 
 from __future__ import annotations
 
+import json
 import pathlib
 import typing as t
 
@@ -44,6 +45,8 @@ LOOPBACKS_65 = [f"127.0.0.{i}" for i in range(2, 67)]
 ROLE_VALIDATION_TASKS = ("Validating arguments against arg spec 'main'", "Check the values the argument spec cannot")
 # The task of tasks/apply.yml that refuses a host whose plan was refused, before the first write.
 ROLE_PLAN_GATE = "Stop the host before any write when the plan was refused"
+# A host the role's block rescued (the plan step's refusal included) fails again there, after the fleet report.
+ROLE_STOPPED = "Fail the host that stopped, now that the report has its row"
 
 
 class Case(t.NamedTuple):
@@ -453,7 +456,10 @@ def test_bad_input_is_refused_with_a_clear_message(bad_run, request, case, expec
         assert got.msg.endswith("Nothing was changed."), got.msg
     if case.kind == "role" and case.host in (PLAN_HOST, NOADMIN_HOST):
         # One message per host, from the plan step's gate: nothing was written before it (B-94 counts the writes).
-        assert got.task == ROLE_PLAN_GATE, f"the role failed in {got.task!r}, not at its plan step"
+        # The role records it, writes the report, then fails the host with it.
+        assert got.task == ROLE_STOPPED and got.msg.startswith("plan failed: Refused before any write: "), got
+        gate = [r for r in bad_run["run"].results if r.host == case.host and r.task.endswith(ROLE_PLAN_GATE) and r.status == "failed"]
+        assert gate and any(got.msg == "plan failed: " + " ".join(r.msg.split()) for r in gate), got
     elif case.kind == "role":
         assert got.task.startswith(ROLE_VALIDATION_TASKS), f"the role failed in {got.task!r}, not in its validation"
 
@@ -465,5 +471,10 @@ def test_only_the_control_tasks_reached_the_hosts(bad_run):
         statuses = run.statuses(task["name"])
         assert set(statuses.values()) <= {"ok", "changed"} and statuses, (task["name"], statuses, run.output[-3000:])
     assert bad_run["counters"] == EXPECTED_COUNTERS
-    # Nothing was written on the controller either: the report module's cases and the role's report never ran.
-    assert not pathlib.Path(bad_run["report_dir"]).exists()
+    # The report module's cases wrote nothing on the controller; the role's report exists only for the plan-step hosts
+    # (read, then refused), each listed as incomplete with its refusal.
+    written = sorted(path.relative_to(bad_run["report_dir"]).as_posix() for path in pathlib.Path(bad_run["report_dir"]).rglob("*"))
+    assert written == ["role", "role/port_capacity.csv", "role/port_capacity.html", "role/port_capacity.json", "role/port_capacity.md"]
+    hosts = json.loads((pathlib.Path(bad_run["report_dir"]) / "role" / "port_capacity.json").read_text(encoding="utf-8"))["hosts"]
+    assert {entry["status"] for entry in hosts} == {"incomplete"}
+    assert all(entry["reason"].startswith("plan failed: Refused before any write: ") for entry in hosts), hosts

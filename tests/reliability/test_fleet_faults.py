@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -83,7 +84,8 @@ def test_the_report_shows_each_faulty_host_with_its_reason(fleet_runs):
     for host in FAULTY:
         assert not wide(fleet_runs["first_models"][host])
         assert csv_rows[host]["reason"] == rows[host]["reason"]
-        assert rows[host]["reason"][:60] in markdown_rows[host]
+        # The Markdown escapes host text with backslashes (report.py); unescaped, the cell holds the reason whole.
+        assert rows[host]["reason"] in re.sub(r"\\(.)", r"\1", markdown_rows[host])
     assert sorted(rows) == sorted(csv_rows) == sorted(markdown_rows) == HOSTS  # every host of the play has a row
 
 

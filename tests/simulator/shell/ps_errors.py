@@ -22,7 +22,9 @@ Sources, all public captures of real 5.1 output (see the shell docstring for the
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import functools
 import re
 
 BUFFER_WIDTH = 80
@@ -74,27 +76,22 @@ def ellipsize(text: str) -> str:
     return text[:15] + "..." + text[-15:]
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\r" and i + 1 < len(text) and text[i + 1] == "\n":
-            i += 1
-            starts.append(i + 1)
-        elif ch in "\r\n":
-            starts.append(i + 1)
-        i += 1
-    return starts
+# A line break is CRLF, CR or LF, as PowerShell's tokenizer counts lines.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@functools.lru_cache(maxsize=8)
+def _line_starts(text: str) -> tuple[int, ...]:
+    # Cached: every error record of a run asks for positions in the same script, and a batch can carry dozens of
+    # records (each native command's stderr line is one) over a script of several kilobytes.
+    return (0,) + tuple(match.end() for match in _LINE_BREAK.finditer(text))
 
 
 def line_and_column(text: str, offset: int) -> tuple[int, int, str]:
     """1-based line and column of an offset, and that line's text without its newline."""
     starts = _line_starts(text)
-    line_index = 0
-    for index, start in enumerate(starts):
-        if start <= offset:
-            line_index = index
+    # The last line start at or before the offset (offsets before 0 count as line 1).
+    line_index = max(bisect.bisect_right(starts, offset) - 1, 0)
     start = starts[line_index]
     end = starts[line_index + 1] if line_index + 1 < len(starts) else len(text)
     line_text = text[start:end].rstrip("\r\n")

@@ -123,14 +123,51 @@ def test_unknown_format_is_refused():
 def test_failure_reasons_take_the_first_failed_or_unreachable_step_per_host():
     hostvars = {
         "down": {"read": {"unreachable": True, "msg": "Task failed: ntlm: Connection refused.\n  Nothing was changed."}},
-        "refused": {"read": {"changed": False}, "apply": {"failed": True, "msg": "The host refused a change. " + "x" * 500}},
+        "refused": {"read": {"changed": False}, "apply": {"failed": True, "msg": "The host refused a change. " + "x" * 500 + " refused: 'netsh'"}},
         "fine": {"read": {"changed": False}, "apply": {"changed": True}},
     }
     reasons = report.failure_reasons(hostvars, ["down", "refused", "fine", "unknown"], {"read": "read", "apply": "win_dynamic_port_range"})
     assert reasons["down"] == "read unreachable: Task failed: ntlm: Connection refused. Nothing was changed."
-    assert reasons["refused"].startswith("win_dynamic_port_range failed: The host refused a change. xxx")
-    assert len(reasons["refused"]) == len("win_dynamic_port_range failed: ") + report.REASON_LIMIT and reasons["refused"].endswith("...")
+    # Whole: what the host refused is at the end of a long message.
+    assert reasons["refused"] == "win_dynamic_port_range failed: The host refused a change. " + "x" * 500 + " refused: 'netsh'"
     assert set(reasons) == {"down", "refused"}
+    assert report.failure_reasons(hostvars, ["down", "refused"], {"read": "read", "apply": "apply"}, unreachable_only=True) == {
+        "down": reasons["down"]}
+
+
+def test_a_failed_loop_gives_the_message_of_its_failed_item():
+    loop = {"failed": True, "msg": "One or more items failed", "results": [
+        {"item": {"key": "ipv4_tcp"}, "changed": True},
+        {"item": {"key": "ipv6_tcp"}, "failed": True, "msg": "refused: 'netsh int ipv6 set dynamicport tcp' exited 1"},
+        {"item": {"key": "ipv6_udp"}, "failed": True, "msg": "later"}]}
+    one = {"failed": True, "msg": "One or more items failed", "results": [{"item": {"key": "all"}, "unreachable": True, "msg": "down"}]}
+    reasons = report.failure_reasons({"a": {"r": loop}, "b": {"r": one}}, ["a", "b"], {"r": "win_dynamic_port_range"})
+    assert reasons == {"a": "win_dynamic_port_range (ipv6_tcp) failed: refused: 'netsh int ipv6 set dynamicport tcp' exited 1",
+                       "b": "win_dynamic_port_range unreachable: down"}
+
+
+HOSTILE = "x | `tick` *star* _under_ [link](http://example.invalid) ![img](y) <b>bold</b> &amp; ~~strike~~\r\nsecond"
+
+
+def test_markdown_escapes_host_text_so_it_renders_literally():
+    markdown_it = pytest.importorskip("markdown_it")
+    rows = report.build_rows({}, ["web_01 <i>"], active_hosts=[], failures={"web_01 <i>": "read failed: " + HOSTILE})
+    text = report.to_markdown(rows, "Title *x*", "now")
+    html = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
+    # No markup made of the host's text, one table row with all its cells, the text shown as it was.
+    for tag in ("<code>", "<em>", "<strong>", "<a ", "<img", "<b>", "<i>", "<s>", "<del>", "<br"):
+        assert tag not in html, (tag, html)
+    assert html.count("<tr>") == 2 and html.count("<td>") == len(report.COLUMNS)
+    assert "x | `tick` *star* _under_ [link](http://example.invalid) ![img](y) &lt;b&gt;bold&lt;/b&gt; &amp;amp; ~~strike~~ second" in html
+    assert "web_01 &lt;i&gt;" in html and "<h1>Title *x*</h1>" in html
+
+
+def test_a_host_that_stopped_after_an_unverified_write_shows_its_values_as_not_known():
+    summary = {"host": "h", "status": "incomplete", "before": {"ranges": {c: "49152-65535" for c in report.COMBOS},
+               "registry": {"MaxUserPort": None, "TcpTimedWaitDelay": None}}, "after": None, "after_unknown": True}
+    row = report.build_rows({"h": summary}, ["h"])[0]
+    assert report.range_cell(row) == "49152-65535 (all) -> " + report.NOT_KNOWN
+    assert report.registry_cell(row, "TcpTimedWaitDelay") == "absent -> " + report.NOT_KNOWN
 
 
 def test_a_failed_host_without_a_summary_is_unreachable_with_its_reason_in_every_format():

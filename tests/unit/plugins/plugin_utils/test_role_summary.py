@@ -129,3 +129,26 @@ def test_the_report_shows_the_value_in_effect_beside_the_pending_one():
         "absent", None, 30)
     assert record["pending_reboot"] == "TcpTimedWaitDelay: absent (120 s) in effect -> 30 after the reboot"
     assert "30 (pending reboot; absent in effect)" in report.to_markdown([row], "t", "now")
+
+
+def test_the_reboot_has_one_text_for_the_console_line_and_the_report():
+    audit = host_summary({"host": "h", "mode": "audit", "before": info(free=2358),
+                          "changes": {"tcpip_parameters": change({"TcpTimedWaitDelay": None}, {"TcpTimedWaitDelay": 30},
+                                                                 reboot_required=True)}})
+    assert audit["reboot_text"] == "needed to apply"
+    row = report.build_rows({"h": audit}, ["h"])[0]
+    assert report.reboot_cell(row) == audit["reboot_text"]
+    assert demo_summaries()["gw-busy"]["reboot_text"] == "rebooted" and demo_summaries()["app-mup"]["reboot_text"] == "pending"
+    assert host_summary({"host": "h", "before": info(free=2358)})["reboot_text"] == "not needed"
+
+
+def test_a_write_whose_answer_was_lost_is_listed_as_may_have_applied_and_its_values_as_not_known():
+    lost = {"changed": True, "failed": True, "after": None, "may_have_applied": ["netsh int ipv4 set dynamicport tcp start=10000 num=55536"]}
+    summary = host_summary({"host": "h", "mode": "enforce", "stage": "info", "before": info(free=2358),
+                            "changes": {"ranges": {"results": [lost]}}})
+    assert summary["status"] == "incomplete" and summary["after_unknown"] is True
+    assert summary["changes"] == ["may have applied: netsh int ipv4 set dynamicport tcp start=10000 num=55536"]
+    # Read again after the failure: the values are known.
+    again = host_summary({"host": "h", "mode": "enforce", "stage": "info", "before": info(free=2358), "after": info(free=50000),
+                          "changes": {"ranges": {"results": [lost]}}})
+    assert again["after_unknown"] is False

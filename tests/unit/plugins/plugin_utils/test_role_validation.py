@@ -20,6 +20,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe import MAX_F
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe_script import MAX_COUNT, MAX_TIMEOUT_MS
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_validation import (
     in_role_terms,
+    plain_data,
     plan_refusals,
     wanted_ranges,
     role_variables,
@@ -38,6 +39,33 @@ ENFORCE = {**DEFAULTS, "port_capacity_mode": "enforce", "port_capacity_tcp_timed
 
 def problems(reboot_module_found=True, **changes):
     return variable_problems({**ENFORCE, **changes}, reboot_module_found)
+
+
+class _Tagged(str):
+    """Stands for ansible-core's tagged and lazy types: subclasses of the plain ones that carry more than their value."""
+
+
+class _LazyList(list):
+    def __deepcopy__(self, memo):
+        raise AssertionError("the validation deep-copied a lazy container (its whole templating context on ansible-core 2.19+)")
+
+
+class _LazyDict(dict):
+    def __deepcopy__(self, memo):
+        raise AssertionError("the validation deep-copied a lazy container")
+
+
+def test_the_variables_are_judged_as_plain_data():
+    exclusions = _LazyList([_LazyDict(start=7100, end=7109), _LazyDict(start=7105, end=7114)])
+    given = _LazyDict({**ENFORCE, "port_capacity_exclusions": exclusions, "port_capacity_mode": _Tagged("enforce")})
+    assert variable_problems(given) == [
+        "port_capacity_exclusions: 7100-7109 (10 ports) and 7105-7114 (10 ports) overlap; listed ranges must not overlap each other."]
+    plain = plain_data({"a": _LazyList([_Tagged("x"), True, 3, 1.5, None, (1, 2)])})
+    assert plain == {"a": ["x", True, 3, 1.5, None, [1, 2]]}
+    assert [type(item) for item in plain["a"]] == [str, bool, int, float, type(None), list]
+    # Other types are left for the validation to name.
+    marker = object()
+    assert plain_data([marker])[0] is marker
 
 
 def test_the_defaults_are_valid():
