@@ -11,7 +11,8 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import Port
 
 class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
+    VALID = {"events_days": "an integer from 1 to 365"}
 
     def run_engine(self, args, check_mode):
         # Read-only: check mode reads exactly the same.
-        return port_info.run(self.execute_script)
+        return port_info.run(self.execute_script, args["events_days"])

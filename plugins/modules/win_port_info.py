@@ -13,8 +13,11 @@ short_description: Report Windows ephemeral port capacity, what uses it and what
 version_added: 0.1.0
 description:
   - Reads the four dynamic port ranges (IPv4/IPv6 x TCP/UDP), the excluded port ranges, the C(MaxUserPort) and
-    C(TcpTimedWaitDelay) registry values, the OS build and the connection table (C(netstat -anoq)) in one command execution,
-    and reports for each range how many ports are excluded, in use and free.
+    C(TcpTimedWaitDelay) registry values, the OS build, the connection table (C(netstat -anoq)), the process table
+    (C(tasklist /fo csv /nh)) and the System log's Tcpip exhaustion events 4227 and 4231 (C(wevtutil qe System ... /f:xml))
+    in one command execution, and reports for each range how many ports are excluded, in use and free.
+  - Answers whether the host actually ran out of ports (RV(exhaustion_events), finding C(exhaustion_events_seen)) and
+    which process holds them (RV(top_processes) with image names).
   - Every port of a range is counted once, so C(in_use.total) + C(free) + C(excluded.total) of each entry of RV(capacity)
     equals the size of the range. See the capacity guide (docs/capacity.md) for the exact rules.
   - Reports the sustainable rate of new outbound connections to one destination (free ports / TIME_WAIT seconds),
@@ -26,7 +29,13 @@ description:
     holding the most ports.
   - Locale-independent. It reads numbers and addresses, never the words of the host's display language.
   - Read-only; check mode reads exactly the same.
-options: {}
+options:
+  events_days:
+    description:
+      - How many days of the System log to read for the Tcpip events 4227 and 4231 (port exhaustion).
+      - The host returns at most 100 events per event ID, newest first; RV(exhaustion_events) says when a count was capped.
+    type: int
+    default: 7
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -36,6 +45,8 @@ attributes:
     support: none
 notes:
   - Works without administrator rights, but C(netstat -o) shows process ids of other users' sockets only to administrators.
+  - A System log that cannot be read (access denied, a disabled channel, Windows Server 2003 without C(wevtutil)) and a
+    process table that cannot be read are reported in RV(exhaustion_events) (its C(note)) and RV(processes_note); the task does not fail.
   - BOUND sockets (bound, not connected) hold ports but are listed only by C(netstat -q) (Windows 10 / Server 2016, or
     2012 R2 with an update). On hosts without it the module reads C(netstat -ano) in a second command execution and adds
     the finding C(bound_sockets_not_listed).
@@ -176,11 +187,40 @@ capacity:
       listeners_in_range: {"count": 6, "ports": [{"port": 49664, "pid": 712}]}
       connection_rows: {"total": 14033, "by_state": {"TIME_WAIT": 12000}}
 top_processes:
-  description: The processes holding the most ports across all ranges (first 10), with their rows in the connection table.
+  description:
+    - The processes holding the most ports across all ranges (first 10), with their rows in the connection table and
+      their image name from C(tasklist) (C(name), null for PID 0, which is TIME_WAIT, when the process table could not be
+      read, or for a process that exited between the two reads).
+    - C(capacity.<range>.in_use.top_pids) carry the same C(name).
   returned: always
   type: list
   elements: dict
-  sample: [{"pid": 3120, "ports_in_ranges": 2021, "rows": 2022}]
+  sample: [{"pid": 3120, "name": "w3wp.exe", "ports_in_ranges": 2021, "rows": 2022}]
+processes_listed:
+  description: Whether the process table (C(tasklist)) could be read.
+  returned: always
+  type: bool
+  sample: true
+processes_note:
+  description: Why the process table could not be read (null when it could).
+  returned: always
+  type: str
+  sample: null
+exhaustion_events:
+  description:
+    - The host's own record of port exhaustion in the last O(events_days) days, from the System log (provider C(Tcpip)).
+      4231 is logged when no ephemeral port was left; 4227 when a connection failed because the local port chosen was
+      still in TIME_WAIT towards the same remote address and port.
+    - C(by_event_id.<id>) has C(count), C(first) and C(last) (UTC, C(YYYY-MM-DDTHH:MM:SSZ)), C(capped) (the host returned
+      its maximum of 100 events, so C(count) is a floor and C(first) the oldest of those), C(read) and C(note).
+    - C(read) is false and C(note) says why (with wevtutil's exit code) when the log could not be read.
+  returned: always
+  type: dict
+  sample: {"days": 7, "read": true, "total": 2, "last": "2026-05-04T09:12:40Z", "note": null,
+           "by_event_id": {"4227": {"read": true, "count": 1, "first": "2026-05-04T09:12:40Z", "last": "2026-05-04T09:12:40Z",
+                                    "capped": false, "note": null},
+                           "4231": {"read": true, "count": 1, "first": "2026-05-04T09:12:40Z", "last": "2026-05-04T09:12:40Z",
+                                    "capped": false, "note": null}}}
 bound_sockets_listed:
   description: Whether BOUND sockets were counted (C(netstat -q) worked).
   returned: always

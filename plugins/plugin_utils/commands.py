@@ -32,6 +32,23 @@ MARKER_DATA = re.compile(r"^boot=(?P<boot>[0-9]{1,10}):effective=(?P<effective>[
                          r":written=(?P<written>[0-9]{1,10}|absent):known=(?P<known>[01])$")
 MARKER_ABSENT = "absent"
 
+# The host's own record of port exhaustion: the System log's events of the classic provider "Tcpip" [OBS-M:
+# microsoft/AL#4468, Event Viewer's XML of a 4227, <Provider Name="Tcpip" />]. 4227: a connection failed because the
+# local endpoint chosen was recently used towards the same remote endpoint (TIME_WAIT); 4231: "A request to allocate
+# an ephemeral port number from the global TCP port space has failed due to all such ports being in use." [DOC:
+# Microsoft "Troubleshoot port exhaustion issues" step 3; the message texts in netevent.h, WDK].
+TCPIP_EVENT_IDS = (4227, 4231)
+EVENTS_DAYS_LIMITS = (1, 365)
+# wevtutil returns the newest events first (/rd:true) and at most this many per event ID (/c:), so a flood of events
+# cannot make the read unbounded; the count is then a floor (``capped``).
+EVENTS_MAX = 100
+_DAY_MS = 86_400_000
+# The one query shape: a validated event ID and a millisecond count, nothing else [DOC: Microsoft "Consuming Events",
+# ``TimeCreated[timediff(@SystemTime) <= 86400000]``; the Azure troubleshooting docs run the same shape through
+# ``wevtutil qe system /c:1 /f:text /q:"Event[System[Provider[@Name='...'] and EventID=... and TimeCreated[...]]]"``].
+_EVENT_QUERY = re.compile(r"^/q:\*\[System\[Provider\[@Name='Tcpip'\] and EventID=(4227|4231) and "
+                          r"TimeCreated\[timediff\(@SystemTime\) <= [0-9]{8,11}\]\]\]$")
+
 # Letters, digits and the punctuation netsh/reg/netstat arguments need; a single space only inside the fixed
 # registry paths above (rendered in single quotes). No quotes, $, backtick, ;, |, &, parentheses or braces.
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9=_.:\\/-]+( [A-Za-z0-9=_.:\\/-]+)?$")
@@ -52,12 +69,13 @@ class NativeCommand:
 
     def __post_init__(self) -> None:
         for token in self.argv:
-            if token not in _FIXED_TOKENS and not _SAFE_TOKEN.match(token):
+            if token not in _FIXED_TOKENS and not _SAFE_TOKEN.match(token) and not _EVENT_QUERY.match(token):
                 raise UnsafeCommandError(f"refusing to build a command with token {token!r}")
 
     def powershell(self) -> str:
-        """The PowerShell statement that runs it (the call operator, tokens with a space single-quoted)."""
-        return "& " + " ".join(f"'{t}'" if " " in t else t for t in self.argv)
+        """The PowerShell statement that runs it (the call operator, tokens with a space single-quoted; the only quote a
+        token may hold, the event query's ``'Tcpip'``, doubled as a single-quoted string needs)."""
+        return "& " + " ".join("'" + t.replace("'", "''") + "'" if " " in t else t for t in self.argv)
 
     def __str__(self) -> str:
         return " ".join(f'"{t}"' if " " in t else t for t in self.argv)
@@ -200,3 +218,27 @@ def netstat(protocol: str | None = None, bound: bool = False) -> NativeCommand:
 
 def winnat(action: str) -> NativeCommand:
     return NativeCommand(("net", _check_choice("action", action, ("stop", "start")), "winnat"), writes=True)
+
+
+def events_days(value: object) -> int:
+    """``events_days`` checked before anything is sent: an integer from 1 to 365."""
+    low, high = EVENTS_DAYS_LIMITS
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise UnsafeCommandError(f"events_days must be an integer from {low} to {high}, got {value!r}")
+    return value
+
+
+def query_tcpip_events(event_id: int, days: int) -> NativeCommand:
+    """``wevtutil qe System`` for one Tcpip event ID of the last ``days`` days, as XML (structure, not the rendered and
+    localized message), newest first, at most EVENTS_MAX events."""
+    if event_id not in TCPIP_EVENT_IDS:
+        raise UnsafeCommandError(f"event ID must be one of {TCPIP_EVENT_IDS}, got {event_id!r}")
+    query = (f"/q:*[System[Provider[@Name='Tcpip'] and EventID={event_id} and "
+             f"TimeCreated[timediff(@SystemTime) <= {events_days(days) * _DAY_MS}]]]")
+    return NativeCommand(("wevtutil", "qe", "System", query, "/f:xml", f"/c:{EVENTS_MAX}", "/rd:true"))
+
+
+def tasklist() -> NativeCommand:
+    """``tasklist /fo csv /nh``: one quoted CSV row per process; the image name (column 1) and the PID (column 2) are
+    the same in every language, the other columns (session name, memory with its separators) are not."""
+    return NativeCommand(("tasklist", "/fo", "csv", "/nh"))

@@ -8,6 +8,7 @@ The configuration modules turn these into warnings; win_port_info reports them w
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import typing as t
 
 from .reboot_state import IN_EFFECT, PENDING, describe_pending, value_state
@@ -213,20 +214,65 @@ def _time_wait_dominates(name: str, cap: t.Any) -> t.Iterator[Finding]:
                       "(keep-alive, pooling), lower TcpTimedWaitDelay (for example 30; needs a reboot) or widen the range.")
 
 
-def _process_dominates(name: str, cap: t.Any) -> t.Iterator[Finding]:
+def describe_process(pid: int, names: t.Mapping[int, str | None] | None = None) -> str:
+    """``process 3120 (w3wp.exe)``, or ``process 3120`` when the process table did not name it."""
+    image = (names or {}).get(pid)
+    return f"process {pid} ({image})" if image else f"process {pid}"
+
+
+def _process_dominates(name: str, cap: t.Any, names: t.Mapping[int, str | None] | None) -> t.Iterator[Finding]:
     for pid, ports in cap.ports_by_pid:
         if pid > 0 and ports > cap.usable * PROCESS_DOMINANT_SHARE:
             yield Finding("warning", "process_holds_most_ports",
-                          f"{name}: process {pid} holds {ports} of the {cap.usable} usable ports of {cap.port_range}. "
+                          f"{name}: {describe_process(pid, names)} holds {ports} of the {cap.usable} usable ports of {cap.port_range}. "
                           "Check it for a connection leak (sockets never closed) before widening the range.")
 
 
-def capacity_findings(capacities: t.Mapping[t.Any, t.Any]) -> list[Finding]:
-    """Headroom, TIME_WAIT and per-process findings for each range (``{combo: capacity.RangeCapacity}``)."""
+def capacity_findings(capacities: t.Mapping[t.Any, t.Any], names: t.Mapping[int, str | None] | None = None) -> list[Finding]:
+    """Headroom, TIME_WAIT and per-process findings for each range (``{combo: capacity.RangeCapacity}``); ``names``
+    (PID to image name, from tasklist) names the processes in the messages."""
     found: list[Finding] = []
     for combo, cap in sorted(capacities.items()):
         name = combo_key(combo)
-        found += [*_headroom(name, cap), *_time_wait_dominates(name, cap), *_process_dominates(name, cap)]
+        found += [*_headroom(name, cap), *_time_wait_dominates(name, cap), *_process_dominates(name, cap, names)]
+    return found
+
+
+# The host's own record of exhaustion (System log, provider Tcpip): 4231 when no ephemeral port was left, 4227 when a
+# connection failed because the only local endpoint left had just been used towards the same remote one (TIME_WAIT).
+EVENTS_CRITICAL_HOURS = 24      # an event this recent: the host ran out of ports today
+EVENTS_CRITICAL_COUNT = 10      # ... or this many in the window: it runs out repeatedly
+EVENT_MEANING = {"4231": "no ephemeral port was left (4231)", "4227": "a local port was still in TIME_WAIT towards the same destination (4227)"}
+
+
+def _utc(text: str) -> datetime.datetime:
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def exhaustion_event_findings(events: t.Mapping[str, t.Any], holder: t.Mapping[str, t.Any] | None,
+                              now: datetime.datetime) -> list[Finding]:
+    """``exhaustion_events_seen`` from win_port_info's ``exhaustion_events`` (critical when the last event is less than
+    a day old or the window holds many, warning otherwise), naming the process that holds the most ports now; or
+    ``exhaustion_events_unreadable`` (info) when the log could not be read."""
+    found: list[Finding] = []
+    if events.get("note"):
+        found.append(Finding("info", "exhaustion_events_unreadable",
+                             f"The System log's Tcpip events could not be read, so whether the host ran out of ports is unknown: {events['note']}."))
+    if not events.get("total"):
+        return found
+    seen = {event_id: entry for event_id, entry in events["by_event_id"].items() if entry.get("count")}
+    last = _utc(events["last"])
+    recent = now - last < datetime.timedelta(hours=EVENTS_CRITICAL_HOURS)
+    severity = "critical" if recent or events["total"] >= EVENTS_CRITICAL_COUNT else "warning"
+    what = "; ".join(f"{entry['count']}{'+' if entry.get('capped') else ''} x {EVENT_MEANING.get(event_id, event_id)}, "
+                     f"{entry['first']} to {entry['last']}" for event_id, entry in sorted(seen.items()))
+    who = ""
+    if holder:
+        label = f"{holder['name']} (PID {holder['pid']})" if holder.get("name") else f"PID {holder['pid']}"
+        who = f" The process holding the most ports now is {label}, with {holder['ports_in_ranges']} ports."
+    found.append(Finding(severity, "exhaustion_events_seen",
+                         f"The host ran out of ephemeral ports in the last {events['days']} day(s), by its own System log (Tcpip): {what} "
+                         f"(UTC).{who} Find what holds the ports (top_processes) and widen the range (portscale.tcpip.win_dynamic_port_range)."))
     return found
 
 

@@ -283,6 +283,29 @@ def findings_cell(row: Row) -> str:
     return ", ".join(sorted({str(f.get("code")) for f in found})) if found else ("none" if row.summary else NO_DATA)
 
 
+def exhaustion_text(state: t.Mapping[str, t.Any]) -> str:
+    """``4231 x3, 4227 x1, last 2026-05-04T09:12:40Z`` / ``none in 7 d`` / ``log unreadable`` (the host's Tcpip events)."""
+    events = state.get("exhaustion") or {}
+    if not events:
+        return NO_DATA
+    if not events.get("total"):
+        return f"none in {events.get('days')} d" if events.get("read") else "log unreadable"
+    counts = ", ".join(f"{event_id} x{count}" for event_id, count in sorted((events.get("counts") or {}).items(), reverse=True) if count)
+    return f"{counts}, last {events.get('last')}"
+
+
+def ran_out(state: t.Mapping[str, t.Any]) -> bool:
+    return bool((state.get("exhaustion") or {}).get("total"))
+
+
+def holder_text(state: t.Mapping[str, t.Any]) -> str:
+    """``w3wp.exe (PID 3120, 4050 ports)``: the process holding the most ports when the host was read."""
+    top = state.get("top_process") or {}
+    if not top:
+        return NO_DATA if not state else "none"
+    return f"{top.get('name') or 'unnamed'} (PID {top.get('pid')}, {top.get('ports')} ports)"
+
+
 COLUMNS: tuple[tuple[str, t.Callable[[Row], str]], ...] = (
     ("Host", lambda row: row.host),
     ("Status", status_cell),
@@ -297,6 +320,9 @@ COLUMNS: tuple[tuple[str, t.Callable[[Row], str]], ...] = (
     ("Changes", changes_cell),
     ("Reboot", reboot_cell),
     ("Findings", findings_cell),
+    # The first read: what happened on the host before this run, and who held the ports then.
+    ("Ran out (Tcpip events)", lambda row: exhaustion_text(row.before or row.state) if row.summary else NO_DATA),
+    ("Top process", lambda row: holder_text(row.before or row.state) if row.summary else NO_DATA),
 )
 
 
@@ -376,6 +402,9 @@ CSV_FIELDS = (
     "reboot_pending",
     # Values written without a reboot yet: the one in effect (which the rate uses) beside the pending one.
     "max_user_port_effective", "tcp_timed_wait_delay_effective", "time_wait_seconds_after_reboot", "pending_reboot",
+    # The host's own record of exhaustion (System log, Tcpip) and the process holding the most ports, at the first read.
+    "exhaustion_events_days", "exhaustion_events_read", "exhaustion_events_4231", "exhaustion_events_4227", "exhaustion_last",
+    "top_process_name", "top_process_pid", "top_process_ports",
 )
 
 
@@ -424,6 +453,12 @@ def csv_record(row: Row) -> dict[str, t.Any]:
         time_wait_seconds_after_reboot=state.get("time_wait_pending_seconds"),
         pending_reboot="; ".join(str(line) for line in summary.get("pending_reboot") or ()),
     )
+    first = before or state
+    events, top = first.get("exhaustion") or {}, first.get("top_process") or {}
+    counts = events.get("counts") or {}
+    record.update(exhaustion_events_days=events.get("days"), exhaustion_events_read=events.get("read"),
+                  exhaustion_events_4231=counts.get("4231"), exhaustion_events_4227=counts.get("4227"), exhaustion_last=events.get("last"),
+                  top_process_name=top.get("name"), top_process_pid=top.get("pid"), top_process_ports=top.get("ports"))
     for name, key in (("MaxUserPort", "max_user_port_effective"), ("TcpTimedWaitDelay", "tcp_timed_wait_delay_effective")):
         waiting = _pending_entry(state, name)
         # Only while a value waits: otherwise the value in effect is the registry one (the *_after/_before columns).

@@ -13,7 +13,7 @@ import html
 import typing as t
 
 from .findings import HEADROOM_CRITICAL_PERCENT, HEADROOM_WARNING_PERCENT
-from .report import COLUMNS, STATUS_TEXT, Row, findings, headroom, headroom_combo, status_counts
+from .report import COLUMNS, STATUS_TEXT, Row, exhaustion_text, findings, headroom, headroom_combo, holder_text, ran_out, status_counts
 
 CHART_WIDTH = 1040
 LABEL_WIDTH = 170
@@ -99,6 +99,11 @@ def chart_svg(rows: t.Sequence[Row]) -> str:
         if row.after and first.get("free") is not None:
             label += f", was {first['free']}"
         parts.append(_bar(LABEL_WIDTH, y + 4, width, 16, COLOURS[severity], f"{row.host}: {label}"))
+        if ran_out(row.before or row.state):
+            # A marker for hosts whose own log says they ran out of ports in the window (Tcpip 4231/4227).
+            label = f"RAN OUT ({exhaustion_text(row.before or row.state)}; {holder_text(row.before or row.state)}) - {label}"
+            parts.append(f'<circle cx="{LABEL_WIDTH - 4}" cy="{y + 12}" r="3" fill="{COLOURS["critical"]}">'
+                         f"<title>{_e(row.host)} ran out of ports: {_e(exhaustion_text(row.before or row.state))}</title></circle>")
         parts.append(f'<text x="{LABEL_WIDTH + BAR_AREA + 8}" y="{y + 17}">{_e(label)}</text>')
     legend_y = height - 8
     legend = (("ok", f">= {HEADROOM_WARNING_PERCENT:g}% free"), ("warning", f"< {HEADROOM_WARNING_PERCENT:g}%"),

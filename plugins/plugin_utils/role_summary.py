@@ -112,7 +112,27 @@ def host_state(info: t.Any, headroom_combo: str) -> dict[str, t.Any] | None:
         "connections_per_second": capacity.get("connections_per_second"),
         "findings": [{"severity": f.get("severity"), "code": f.get("code"), "message": f.get("message")}
                      for f in info.get("findings") or () if isinstance(f, t.Mapping)],
+        # Did the host run out (its Tcpip events 4227/4231), and which process holds the most ports now.
+        "exhaustion": exhaustion_state(info.get("exhaustion_events")),
+        "top_process": top_process(info.get("top_processes")),
     }
+
+
+def exhaustion_state(events: t.Any) -> dict[str, t.Any] | None:
+    """win_port_info's ``exhaustion_events`` reduced to the report's values; None when the read had none."""
+    if not isinstance(events, t.Mapping):
+        return None
+    by_id = _dict(events.get("by_event_id"))
+    return {"days": events.get("days"), "read": bool(events.get("read")), "total": events.get("total"), "last": events.get("last"),
+            "counts": {event_id: _dict(entry).get("count") for event_id, entry in sorted(by_id.items())}, "note": events.get("note")}
+
+
+def top_process(rows: t.Any) -> dict[str, t.Any] | None:
+    """The process (PID > 0: PID 0 is TIME_WAIT) holding the most ports, with its image name when tasklist gave one."""
+    for row in rows or ():
+        if isinstance(row, t.Mapping) and isinstance(row.get("pid"), int) and row["pid"] > 0:
+            return {"pid": row["pid"], "name": row.get("name"), "ports": row.get("ports_in_ranges")}
+    return None
 
 
 def _range_changes(before: Mapping, after: Mapping) -> list[str]:

@@ -17,11 +17,14 @@ from . import commands
 from .parsers import (
     ParseError,
     ParsedConnection,
+    ParsedEvent,
     find_registry_value,
     parse_dynamic_port_range,
     parse_excluded_port_ranges,
     parse_netstat,
     parse_reg_query,
+    parse_tasklist_csv,
+    parse_wevtutil_events,
 )
 from .remote import CommandOutput, RemoteError
 from .tcpip import IP_VERSIONS, PROTOCOLS, PortRange
@@ -62,10 +65,31 @@ class SnapshotRequest:
     # Also read the host's boot identity and the collection's markers (reboot_state.py): which written values still
     # wait for a reboot, and which values the running TCP/IP stack uses meanwhile.
     reboot_state: bool = False
+    # Also read the System log's Tcpip exhaustion events (4227, 4231) of the last ``events_days`` days (None: not read),
+    # and the process table (``tasklist``) that names the PIDs of the connection table. Neither can fail the read: a
+    # log or a table that cannot be read becomes a note.
+    events_days: int | None = None
+    processes: bool = False
 
     def verification(self) -> SnapshotRequest:
         """What to re-read after writes: the same, minus the (large) connection table."""
-        return dataclasses.replace(self, netstat=False)
+        return dataclasses.replace(self, netstat=False, events_days=None, processes=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class EventLogRead:
+    """One Tcpip event ID as ``wevtutil qe`` returned it: the events (newest first), or why the log could not be read
+    (access denied, a disabled channel, a host without wevtutil: its exit code and text, which is localized and only
+    shown, never read)."""
+
+    event_id: int
+    events: tuple[ParsedEvent, ...] = ()
+    note: str | None = None
+    exit_code: int = 0
+
+    @property
+    def readable(self) -> bool:
+        return self.note is None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +125,11 @@ class HostSnapshot:  # pylint: disable=too-many-instance-attributes
     reboot_state_read: bool = False
     boot_id: int | None = None
     markers: dict[str, RegistryValue] = dataclasses.field(default_factory=dict)
+    # With SnapshotRequest.events_days: each Tcpip event ID's read; with SnapshotRequest.processes: image name by PID,
+    # or None with ``processes_note`` saying why the table could not be read.
+    tcpip_events: dict[int, EventLogRead] | None = None
+    process_names: dict[int, str] | None = None
+    processes_note: str | None = None
 
     @property
     def has_dynamicport(self) -> bool:
@@ -129,6 +158,11 @@ def snapshot_commands(request: SnapshotRequest) -> list[commands.NativeCommand]:
     if request.exclusions:
         for store in stores:
             cmds += [commands.show_excluded_ranges(ip, proto, store) for ip, proto in request.combos]
+    if request.events_days is not None:
+        cmds += [commands.query_tcpip_events(event_id, request.events_days) for event_id in commands.TCPIP_EVENT_IDS]
+    if request.processes:
+        cmds.append(commands.tasklist())
+    # netstat stays last: win_port_info replaces its output when the host's netstat has no -q.
     if request.netstat:
         cmds.append(commands.netstat(bound=request.netstat_bound))
     return cmds
@@ -221,6 +255,36 @@ def _exclusions_of(output: CommandOutput) -> tuple[Exclusion, ...]:
     return tuple(Exclusion(PortRange.from_bounds(r.start, r.end), r.administered) for r in _parse(output, parse_excluded_port_ranges))
 
 
+def _host_said(output: CommandOutput) -> str:
+    text = " ".join(output.output.split())
+    return text[:200] + ("..." if len(text) > 200 else "") if text else "(no output)"
+
+
+def _event_read(event_id: int, output: CommandOutput, os_build: int) -> EventLogRead:
+    """A log that cannot be read is a note, never a failure of the whole read."""
+    if os_build < FIRST_DYNAMICPORT_BUILD:
+        return EventLogRead(event_id, note=f"Windows build {os_build} has no wevtutil (Vista and later): the event log was not read.",
+                            exit_code=output.exit_code)
+    if not output.ok:
+        return EventLogRead(event_id, note=(f"the System log could not be read for event {event_id} (wevtutil exit code {output.exit_code}: "
+                                            f"access denied, a disabled channel or no wevtutil; the host said: {_host_said(output)})"),
+                            exit_code=output.exit_code)
+    try:
+        events = parse_wevtutil_events(output.output)
+    except ParseError as error:
+        return EventLogRead(event_id, note=f"wevtutil's answer for event {event_id} is not event XML: {error}", exit_code=output.exit_code)
+    return EventLogRead(event_id, tuple(e for e in events if e.event_id == event_id and e.provider.lower() == "tcpip"))
+
+
+def _process_names(output: CommandOutput) -> tuple[dict[int, str] | None, str | None]:
+    if not output.ok:
+        return None, f"the process table could not be read (tasklist exit code {output.exit_code}; the host said: {_host_said(output)})"
+    try:
+        return parse_tasklist_csv(output.output), None
+    except ParseError as error:
+        return None, f"tasklist's answer is not a process table: {error}"
+
+
 def parse_snapshot(request: SnapshotRequest, outputs: t.Sequence[CommandOutput]) -> HostSnapshot:
     """Turn the outputs of ``snapshot_commands(request)`` (same order) into a snapshot."""
     remaining = list(outputs)
@@ -244,6 +308,11 @@ def parse_snapshot(request: SnapshotRequest, outputs: t.Sequence[CommandOutput])
         exclusions = _parse_tables(request, remaining, os_build, _exclusions_of)
         if request.persistent:
             persistent_exclusions = _parse_tables(request, remaining, os_build, _exclusions_of)
+    tcpip_events = None
+    if request.events_days is not None:
+        tcpip_events = {event_id: _event_read(event_id, remaining.pop(0), os_build) for event_id in commands.TCPIP_EVENT_IDS}
+    process_names, processes_note = _process_names(remaining.pop(0)) if request.processes else (None, None)
     connections = tuple(_parse(remaining.pop(0), parse_netstat)) if request.netstat else None
     return HostSnapshot(os_build, ranges, exclusions, registry, connections, registry_values, elevated,
-                        persistent_ranges, persistent_exclusions, request.reboot_state, boot_id, markers)
+                        persistent_ranges, persistent_exclusions, request.reboot_state, boot_id, markers,
+                        tcpip_events, process_names, processes_note)

@@ -361,6 +361,7 @@ SCALARS = [
     ("win_port_probe", "max_free_share", "50", BASE["win_port_probe"]),
     ("win_port_probe", "allow_exhaustion", "false", BASE["win_port_probe"]),
     ("win_port_probe", "fail_below", "1", BASE["win_port_probe"]),
+    ("win_port_info", "events_days", "7", {}),
 ]
 LIST_OPTIONS = {"protocols", "ip_versions", "local_addresses", "ranges"}
 
@@ -505,6 +506,15 @@ DWORD_NAME = r"MaxUserPort|TcpTimedWaitDelay"
 BOOT_ID_KEY_RE = re.escape("HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management\\PrefetchParameters")
 MARKER_KEY_RE = re.escape("HKLM\\SOFTWARE\\portscale.tcpip")
 MARKER_DATA = r"boot=[0-9]{1,10}:effective=(?:[0-9]{1,10}|absent):written=(?:[0-9]{1,10}|absent):known=[01]"
+EVENT_QUERY = (r"/q:\*\[System\[Provider\[@Name='Tcpip'\] and EventID=(?:4227|4231) and "
+               r"TimeCreated\[timediff\(@SystemTime\) <= [1-9][0-9]{7,10}\]\]\]")
+DAY_MS = 86_400_000
+
+
+def event_query_of(event_id: int, window_ms: int) -> str:
+    return f"/q:*[System[Provider[@Name='Tcpip'] and EventID={event_id} and TimeCreated[timediff(@SystemTime) <= {window_ms}]]]"
+
+
 GRAMMAR: tuple[tuple[str, ...], ...] = (
     ("netsh", "int", IPV, "show", "dynamicport", PROTOCOL),
     ("netsh", "int", IPV, "show", "dynamicport", PROTOCOL, "store=persistent"),
@@ -524,6 +534,9 @@ GRAMMAR: tuple[tuple[str, ...], ...] = (
     ("netstat", "-anoq?"),
     ("netstat", "-anoq?", "-p", "tcp|tcpv6|udp|udpv6"),
     ("net", "stop|start", "winnat"),
+    # The Tcpip exhaustion events (win_port_info, events_days): one event ID, a whole number of days in milliseconds.
+    ("wevtutil", "qe", "System", EVENT_QUERY, "/f:xml", "/c:100", "/rd:true"),
+    ("tasklist", "/fo", "csv", "/nh"),
 )
 ENCODED_LINE = re.compile(r"(?i:PowerShell) -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand ([A-Za-z0-9+/]+={0,2})")
 # A script longer than cmd.exe's 8191-character command line (the probe) goes on stdin behind this fixed loader.
@@ -552,6 +565,9 @@ def grammar_allows(argv: list[str]) -> bool:
     if argv[:2] == ["reg", "add"]:
         low, high = (5000, 65534) if argv[4] == "MaxUserPort" else (2, 300)
         return low <= int(argv[8]) <= high
+    if argv[0] == "wevtutil":
+        window = int(re.search(r"<= ([0-9]+)\]", argv[3]).group(1))
+        return window % DAY_MS == 0 and 1 <= window // DAY_MS <= 365
     return True
 
 
@@ -560,12 +576,13 @@ def batch_argv(script: str) -> list[list[str]] | None:
 
     The envelope: ``$ProgressPreference = 'SilentlyContinue'``, then per command ``& <tokens> 2>&1`` and
     ``Write-Output "__PORTSCALE_<nonce>_<index>_$LASTEXITCODE"`` (one nonce, indexes counting from 0), newline-terminated.
-    Tokens are bare, or single-quoted when they hold a space; nothing else may appear.
+    Tokens are bare, or single-quoted when they hold a space; nothing else may appear. The one token with quotes of its
+    own, the event query's ``'Tcpip'``, has them doubled inside its single-quoted string.
     """
     lines = script.split("\n")
     if lines[-1] != "" or lines[0] != "$ProgressPreference = 'SilentlyContinue'" or len(lines) < 4 or (len(lines) - 2) % 2:
         return None
-    token = r"(?:[A-Za-z0-9=_.:\\/-]+|'[A-Za-z0-9=_.:\\/ -]+')"
+    token = r"(?:[A-Za-z0-9=_.:\\/-]+|'[A-Za-z0-9=_.:\\/ -]+'|'" + EVENT_QUERY.replace("'", "''") + "')"
     commands, nonces = [], set()
     for index in range((len(lines) - 2) // 2):
         call = re.fullmatch(rf"& ({token}(?: {token})*) 2>&1", lines[1 + 2 * index])
@@ -573,7 +590,7 @@ def batch_argv(script: str) -> list[list[str]] | None:
         if not call or not marker or int(marker.group(2)) != index:
             return None
         nonces.add(marker.group(1))
-        commands.append([tok[1:-1] if tok.startswith("'") else tok for tok in re.findall(token, call.group(1))])
+        commands.append([tok[1:-1].replace("''", "'") if tok.startswith("'") else tok for tok in re.findall(token, call.group(1))])
     return commands if len(nonces) == 1 else None
 
 
@@ -684,7 +701,8 @@ def test_the_oracle_refuses_what_the_contract_does_not_allow():
                ["reg", "query", "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management\\PrefetchParameters", "/v",
                 "BootId"],
                ["reg", "add", "HKLM\\SOFTWARE\\portscale.tcpip", "/v", "TcpTimedWaitDelay", "/t", "REG_SZ", "/d",
-                "boot=7:effective=absent:written=30:known=1", "/f"]]
+                "boot=7:effective=absent:written=30:known=1", "/f"],
+               ["wevtutil", "qe", "System", event_query_of(4231, 7 * DAY_MS), "/f:xml", "/c:100", "/rd:true"], ["tasklist", "/fo", "csv", "/nh"]]
     refused = [["netsh", "int", "ipv4", "set", "dynamicport", "tcp", "start=1024", "num=1000", "store=persistent"],
                ["netsh", "int", "ipv4", "set", "dynamicport", "tcp", "start=65000", "num=1000", "store=persistent"],
                ["netsh", "int", "ipv4", "set", "dynamicport", "tcp", "start=10000;calc", "num=1000", "store=persistent"],
@@ -694,10 +712,21 @@ def test_the_oracle_refuses_what_the_contract_does_not_allow():
                ["reg", "add", "HKLM\\SOFTWARE\\portscale.tcpip", "/v", "Run", "/t", "REG_SZ", "/d", "calc", "/f"],
                ["reg", "add", "HKLM\\SOFTWARE\\portscale.tcpip", "/v", "TcpTimedWaitDelay", "/t", "REG_SZ", "/d",
                 "boot=1:effective=absent:written=30:known=1;calc", "/f"],
-               ["reg", "delete", "HKLM\\SOFTWARE\\portscale.tcpip", "/f"]]
+               ["reg", "delete", "HKLM\\SOFTWARE\\portscale.tcpip", "/f"],
+               ["wevtutil", "qe", "System", event_query_of(4231, 366 * DAY_MS), "/f:xml", "/c:100", "/rd:true"],
+               ["wevtutil", "qe", "System", event_query_of(4231, DAY_MS + 1), "/f:xml", "/c:100", "/rd:true"],
+               ["wevtutil", "qe", "System", event_query_of(4625, DAY_MS), "/f:xml", "/c:100", "/rd:true"],
+               ["wevtutil", "qe", "Security", event_query_of(4231, DAY_MS), "/f:xml", "/c:100", "/rd:true"],
+               ["wevtutil", "qe", "System", event_query_of(4231, DAY_MS), "/f:xml", "/c:100000", "/rd:true"],
+               ["tasklist", "/v", "/fo", "csv", "/nh"]]
     assert all(grammar_allows(argv) for argv in allowed) and not any(grammar_allows(argv) for argv in refused)
     good = "$ProgressPreference = 'SilentlyContinue'\n& netstat -anoq 2>&1\nWrite-Output \"__PORTSCALE_0123456789abcdef_0_$LASTEXITCODE\"\n"
     assert batch_argv(good) == [["netstat", "-anoq"]]
+    events = ("$ProgressPreference = 'SilentlyContinue'\n& wevtutil qe System '" + event_query_of(4227, DAY_MS).replace("'", "''")
+              + "' /f:xml /c:100 /rd:true 2>&1\nWrite-Output \"__PORTSCALE_0123456789abcdef_0_$LASTEXITCODE\"\n")
+    assert batch_argv(events) == [["wevtutil", "qe", "System", event_query_of(4227, DAY_MS), "/f:xml", "/c:100", "/rd:true"]]
+    # A quote that is not doubled would end the string: not the envelope.
+    assert batch_argv(events.replace("''Tcpip''", "'Tcpip'")) is None
     for bad in (good.replace("2>&1", "2>&1; calc"), good + "calc\n", good.replace("_0_", "_1_"), good.replace("& netstat", "& 'net stat'; x"),
                 good.replace("\n& netstat", "\n$x = 1\n& netstat")):
         assert batch_argv(bad) is None, bad

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Locale-independent parsers for the output of netsh, reg and netstat.
+"""Locale-independent parsers for the output of netsh, reg, netstat, wevtutil (XML) and tasklist (CSV).
 
 They read numbers and structural markers (dash lines, ``*``, ``HKEY_``, ``REG_`` types, protocol tokens,
 address:port), never localized words, and raise :class:`ParseError` for text that does not have the expected shape.
@@ -24,11 +24,14 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.reg_query 
     find_registry_value,
     parse_reg_query,
 )
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.tasklist import parse_tasklist_csv
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.wevtutil import ParsedEvent, parse_wevtutil_events
 
 __all__ = [
     "ParseError",
     "ParsedConnection",
     "ParsedDynamicPortRange",
+    "ParsedEvent",
     "ParsedExclusion",
     "ParsedRegistryValue",
     "find_registry_value",
@@ -36,4 +39,6 @@ __all__ = [
     "parse_excluded_port_ranges",
     "parse_netstat",
     "parse_reg_query",
+    "parse_tasklist_csv",
+    "parse_wevtutil_events",
 ]

@@ -16,13 +16,13 @@ from ..command_log import CommandLog
 from . import ports as portmath
 from . import registry as reg
 from . import winnat
-from .load import Placement, parse_load, place_apps, place_system
+from .load import Placement, parse_load, place_apps, place_system, process_table
 from .locales import OEM_CODEPAGES, check_locale
 from .profiles import OsProfile, get_profile
 from .serial import from_jsonable, to_jsonable
 from .state import (
     DEFAULT_COUNT, DEFAULT_START, DEFAULT_TIME_WAIT, IP_VERSIONS, LEGACY_DEFAULT_MAX_USER_PORT, PROTOCOLS,
-    ConnectionGroup, DynamicRange, EffectiveTcp, Exclusion, InjectedFault, LoadSpec, PortRange, RegistryValue, range_key,
+    ConnectionGroup, DynamicRange, EffectiveTcp, Exclusion, InjectedFault, LoadSpec, PortRange, RegistryValue, TcpipEvent, range_key,
 )
 
 STATE_VERSION = 1
@@ -31,6 +31,12 @@ _FILETIME_UNIX_EPOCH = 116444736000000000
 # Vista+ MaxUserPort rewrite start port [OBS-M nmap PR #3499: 1024/64511 for 0xfffe]; 2003 starts at 1025 [DOC].
 REWRITE_START = 1024
 LEGACY_START = 1025
+# The System log keeps the newest events only (a log has a maximum size) [INF: the bound is the simulator's].
+MAX_TCPIP_EVENTS = 1000
+# Tcpip's exhaustion events [DOC: netevent.h EVENT_TCPIP_TCP_TIME_WAIT_COLLISION 0x80001083 = 4227; Microsoft
+# "Troubleshoot port exhaustion issues" names 4227 and 4231].
+EVENT_TIME_WAIT_COLLISION = 4227
+EVENT_PORTS_EXHAUSTED = 4231
 
 
 def _now_filetime() -> int:
@@ -99,6 +105,10 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
     reuse_unicast_port_update: bool | None = None
     # The values of HKLM\SOFTWARE\portscale.tcpip (the collection's markers); None while the key does not exist.
     portscale_key: list[RegistryValue] | None = None
+    # The System log's Tcpip events (oldest first, at most MAX_TCPIP_EVENTS) and the next EventRecordID. Written only
+    # when a load runs out of ports (``_place_load``); the probe never writes them. Older state files have neither.
+    tcpip_events: list[TcpipEvent] = dataclasses.field(default_factory=list)
+    next_event_record: int = 1
     state_version: int = STATE_VERSION
     # Not persisted: the server saves the model when this is set, then clears it.
     dirty: bool = dataclasses.field(default=False, compare=False, metadata={"transient": True})
@@ -275,6 +285,34 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
             self._replan_winnat()
             place.exclusions = self.exclusions
         place_apps(self.load_spec, place, self.effective.time_wait_delay)
+        self._log_exhaustion(place.shortfalls)
+
+    def _log_exhaustion(self, shortfalls: list[tuple[str, int]]) -> None:
+        """A load that wants more ports than are free has run out of them: Tcpip logs 4231 ("A request to allocate an
+        ephemeral port number from the global TCP port space has failed due to all such ports being in use." [DOC
+        message text, borncity.com 2016-12-20 quoting it]), and when what ran out is the churn of short connections (the
+        TIME_WAIT group) also 4227: the only local ports left were in TIME_WAIT towards the same remote endpoint [INF
+        from the 4227 message, netevent.h EVENT_TCPIP_TCP_TIME_WAIT_COLLISION]. One event of each per placement (boot or
+        new load) [INF: how often a real host logs them under sustained exhaustion is not documented]."""
+        if not shortfalls:
+            return
+        ids = [EVENT_PORTS_EXHAUSTED] + ([EVENT_TIME_WAIT_COLLISION] if any(state == "TIME_WAIT" for state, _pid in shortfalls) else [])
+        now = int(time.time() * 1000)
+        for event_id in sorted(ids):
+            self.log_tcpip_event(event_id, now)
+
+    def log_tcpip_event(self, event_id: int, time_ms: int) -> None:
+        """Append one Tcpip event (tests use it to place events in the past)."""
+        if event_id not in (EVENT_TIME_WAIT_COLLISION, EVENT_PORTS_EXHAUSTED):
+            raise ValueError(f"the simulator models Tcpip events {EVENT_TIME_WAIT_COLLISION} and {EVENT_PORTS_EXHAUSTED} only")
+        self.tcpip_events.append(TcpipEvent(event_id, int(time_ms), self.next_event_record))
+        self.next_event_record += 1
+        del self.tcpip_events[:-MAX_TCPIP_EVENTS]
+        self.dirty = True
+
+    def process_table(self) -> list[tuple[str, int, str, int, int]]:
+        """tasklist's rows: (image, pid, session name, session number, memory in K)."""
+        return process_table(self.load_spec)
 
     def _placement(self, rng: random.Random) -> Placement:
         return Placement(

@@ -44,15 +44,49 @@ PRESETS: dict[str, LoadSpec] = {
     "idle": LoadSpec(preset="idle", system=True),
     # On the default range: 6 RPC + 2000 ESTABLISHED + 20 BOUND + 100/s × 120 s = 12000 TIME_WAIT → about 2,350 free
     # ports, so a probe of ~4000 sockets fails with 10055.
+    # The application is an IIS worker process talking to SQL Server on 1433 (its image name is the simulator's choice [INF]).
     "busy": LoadSpec(preset="busy", system=True, apps=[
-        AppLoad(pid=3120, listen=[8080], established=2000, churn_per_sec=100.0, remote="192.0.2.10:1433", bound=20),
+        AppLoad(pid=3120, listen=[8080], established=2000, churn_per_sec=100.0, remote="192.0.2.10:1433", bound=20, image="w3wp.exe"),
     ]),
-    # Far more demand than the default range holds: the range is exhausted.
+    # Far more demand than the default range holds: the range is exhausted (and the host logs Tcpip 4231/4227, host.py).
     "heavy": LoadSpec(preset="heavy", system=True, apps=[
-        AppLoad(pid=3120, listen=[8080], established=4000, churn_per_sec=400.0, remote="192.0.2.10:1433", bound=50),
-        AppLoad(pid=4188, established=500, churn_per_sec=50.0, remote="198.51.100.20:443"),
+        AppLoad(pid=3120, listen=[8080], established=4000, churn_per_sec=400.0, remote="192.0.2.10:1433", bound=50, image="w3wp.exe"),
+        AppLoad(pid=4188, established=500, churn_per_sec=50.0, remote="198.51.100.20:443", image="node.exe"),
     ]),
 }
+
+
+# The processes behind the PIDs above, for ``tasklist``: (image, pid, session name, session number, memory in K).
+# Image names of the Windows services are the usual ones (RpcSs, W32Time, IKEEXT, Dnscache and Schedule run in
+# svchost.exe) [INF: PIDs are the simulator's]; "System Idle Process" 0 and "System" 4 head every real listing [OBS-M].
+SYSTEM_PROCESSES = (
+    ("System Idle Process", 0, "Services", 0, 8),
+    ("System", 4, "Services", 0, 148),
+    ("smss.exe", 388, "Services", 0, 1168),
+    ("csrss.exe", 492, "Services", 0, 5304),
+    ("wininit.exe", 560, "Services", 0, 6844),
+    ("services.exe", 696, "Services", 0, 10012),
+    ("lsass.exe", 712, "Services", 0, 21436),
+    ("svchost.exe", 1044, "Services", 0, 24120),
+    ("svchost.exe", 1236, "Services", 0, 11276),
+    ("svchost.exe", 1400, "Services", 0, 7408),
+    ("svchost.exe", 1580, "Services", 0, 15864),
+    ("svchost.exe", 1832, "Services", 0, 9736),
+    ("spoolsv.exe", 2264, "Services", 0, 13448),
+    ("svchost.exe", 2980, "Services", 0, 8232),
+)
+
+
+def process_table(spec: LoadSpec) -> list[tuple[str, int, str, int, int]]:
+    """What tasklist lists: the system processes, then one row per application of the load (first image name per PID)."""
+    rows = list(SYSTEM_PROCESSES)
+    seen = {row[1] for row in rows}
+    for app in spec.apps:
+        if app.pid in seen:
+            continue
+        seen.add(app.pid)
+        rows.append((app.image or f"app{app.pid}.exe", app.pid, "Services", 0, 65536 + 16 * (app.established + app.bound)))
+    return rows
 
 
 def parse_load(load) -> LoadSpec:
@@ -82,6 +116,8 @@ def _check_app(app: AppLoad, where: str) -> None:
         raise ValueError(f"{where}.listen ports must be 1..65535")
     if app.established < 0 or app.bound < 0 or app.churn_per_sec < 0:
         raise ValueError(f"{where}: established, bound and churn_per_sec must be >= 0")
+    if app.image is not None and (not app.image or len(app.image) > 64 or any(c in app.image for c in '"\\/\r\n')):
+        raise ValueError(f"{where}.image must be a file name of 1 to 64 characters without quotes or slashes")
     parse_remote(app.remote, app.ip_version, where)
 
 
@@ -112,6 +148,8 @@ class Placement:
     ipv6_address: str
     with_ipv6: bool
     rng: random.Random
+    # (state, pid) of each group that wanted more ports than were free: the load ran out of ports.
+    shortfalls: list[tuple[str, int]] = dataclasses.field(default_factory=list)
 
     def flags(self, ip_version: int, protocol: str) -> bytearray:
         return portmath.occupied_map(self.exclusions, self.connections, ip_version, protocol)
@@ -171,6 +209,8 @@ def place_apps(spec: LoadSpec, place: Placement, time_wait_delay: int) -> None:
             if count <= 0:
                 continue
             free = portmath.free_in_range(dyn, flags)
+            if count > len(free):
+                place.shortfalls.append((state, app.pid))
             chosen = sorted(place.rng.sample(free, min(count, len(free))))
             if chosen:
                 portmath.mark(flags, chosen)

@@ -125,6 +125,8 @@ class AppLoad:
     # ``reusable``. False (every preset): they bind to port 0 first, as .NET's ConnectEx path does
     # (dotnet/runtime#47531), and hold their ports alone.
     implicit_bind: bool = False
+    # The image name tasklist shows for the process (None: ``app<pid>.exe``, the simulator's own name) [INF].
+    image: str | None = None
 
 
 @dataclasses.dataclass
@@ -145,3 +147,12 @@ class InjectedFault:
     stdout_hex: str = ""
     stderr_hex: str = ""
     times: int | None = None
+
+
+@dataclasses.dataclass
+class TcpipEvent:
+    """One System-log event of the provider Tcpip (4227 or 4231), written when a load ran out of ports (model/host.py)."""
+
+    event_id: int
+    time_ms: int          # UTC, milliseconds since the Unix epoch
+    record_id: int

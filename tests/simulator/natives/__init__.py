@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..command_log import log_of
 from ..results import CommandResult
 from .common import UNSUPPORTED_PREFIX, Run, program_name, unsupported_result
+from .eventlog import run_tasklist, run_wevtutil
 from .netsh import run_netsh
 from .netstat import run_netstat
 from .reg import run_reg
@@ -23,6 +24,8 @@ PROGRAMS = {
     "whoami": run_whoami,
     "shutdown": run_shutdown,
     "chcp": run_chcp,
+    "wevtutil": run_wevtutil,
+    "tasklist": run_tasklist,
 }
 
 

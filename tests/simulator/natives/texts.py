@@ -157,6 +157,34 @@ TEXTS: dict[str, Text] = {
     "shutdown.nothing_to_abort": Text("stderr", 1116, {"en-US": "{host}: Unable to abort the system shutdown because no shutdown was in progress.(1116)\r\n"},
                                       "INF", "Win32 error 1116 text"),
     "shutdown.access_denied": Text("stderr", 5, {"en-US": "{host}: Access is denied.(5)\r\n"}, "INF", "Win32 error 5 text"),
+    # ---------------------------------------------------------------- wevtutil qe System /f:xml (Tcpip events)
+    # One event of the classic provider Tcpip as EvtRender prints it. The elements and their values are those of the 4227
+    # in microsoft/AL#4468 (Event Viewer's "Event Xml" of a Tcpip 4227: <Provider Name="Tcpip" />, <EventID
+    # Qualifiers="32768">, <Level>3</Level>, <Task>0</Task>, <Keywords>0x80000000000000</Keywords>, a SystemTime with 9
+    # fractional digits, <Channel>System</Channel>, <Security />, an empty <Data>) [OBS-M]; the single line with single-quoted
+    # attributes and no whitespace is how the Event Log API renders event XML for wevtutil and log shippers [OBS-M: such
+    # single-line System-log events in log shippers' test data]; the 4231's Qualifiers and Level, the CRLF after each event
+    # and the closing of EventData are inferred [INF]. Nothing in it is localized: no message is rendered with /f:xml.
+    "wevtutil.event": Text("stdout", 0, {ANY_LOCALE: (
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Tcpip'/>"
+        "<EventID Qualifiers='{qualifiers}'>{event_id}</EventID><Level>{level}</Level><Task>0</Task>"
+        "<Keywords>0x80000000000000</Keywords><TimeCreated SystemTime='{system_time}'/><EventRecordID>{record_id}</EventRecordID>"
+        "<Channel>System</Channel><Security/></System><EventData><Data></Data></EventData></Event>\r\n")},
+        "OBS-M (elements and values of a Tcpip 4227); INF (single-line layout for this provider, 4231's Qualifiers and Level, CRLF)",
+        "microsoft/AL#4468 (Event Viewer XML of Tcpip 4227); Microsoft \"Troubleshoot port exhaustion issues\" (4227, 4231)"),
+    "wevtutil.access_denied": Text("stderr", 5, {"en-US": "Failed to read events. Access is denied.\r\n"},
+                                   "INF (text and exit code = the Win32 error)", "wevtutil error pattern 'Failed to ...' ; Win32 error 5 text"),
+    # ---------------------------------------------------------------- tasklist /fo csv /nh
+    # CSV starts at the first byte with no blank line and no stderr, exit 0 [OBS-H: Wine's tasklist conformance test, which
+    # also runs on Windows, wine-mirror/wine programs/tasklist/tests/tasklist.c test_format]; quoted image, PID, session name,
+    # session number and "N K" memory with thousands separators, "System Idle Process","0","Services","0","8 K" first
+    # [OBS-M: console pastes of tasklist /fo csv on Windows 10/11; the zh-CN table of yanquer/YQ-Rest-Doc
+    # (tasklist.rst) keeps "Services" and "3,568 K" untranslated]; CRLF [INF].
+    "tasklist.row": Text("stdout", 0, {
+        "en-US": '"{image}","{pid}","{session}","{session_no}","{mem:,} K"\r\n',
+        "zh-CN": '"{image}","{pid}","{session}","{session_no}","{mem:,} K"\r\n',
+    }, "OBS-M (columns, quoting, en-US and zh-CN memory figures); INF (CRLF, the simulated processes)",
+       "wine-mirror/wine programs/tasklist/tests/tasklist.c; yanquer/YQ-Rest-Doc tasklist.rst (zh-CN)"),
 }
 
 

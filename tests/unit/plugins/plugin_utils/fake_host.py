@@ -42,7 +42,7 @@ Answer = t.Tuple[int, str]
 _FIRST_LINE = "$ProgressPreference = 'SilentlyContinue'"
 _COMMAND_LINE = re.compile(r"^& (?P<command>.+) 2>&1$")
 _MARKER_LINE = re.compile(rf'^Write-Output "{remote.MARKER_PREFIX}_(?P<nonce>[0-9a-f]{{16}})_(?P<index>\d+)_\$LASTEXITCODE"$')
-_TOKEN = re.compile(r"'([^']*)'|(\S+)")
+_TOKEN = re.compile(r"'((?:[^']|'')*)'|(\S+)")
 
 
 def decode_batch(script: str) -> tuple[str, list[list[str]]]:
@@ -60,7 +60,7 @@ def decode_batch(script: str) -> tuple[str, list[list[str]]]:
         assert command, f"not a command line: {body[index]!r}"
         assert marker and int(marker.group("index")) == index // 2, f"not marker {index // 2}: {body[index + 1]!r}"
         nonces.add(marker.group("nonce"))
-        argvs.append([quoted or bare for quoted, bare in _TOKEN.findall(command.group("command"))])
+        argvs.append([quoted.replace("''", "'") or bare for quoted, bare in _TOKEN.findall(command.group("command"))])
     assert len(nonces) == 1, "one nonce per batch"
     return nonces.pop(), argvs
 
@@ -153,6 +153,12 @@ class FakeHost:
         if program == "net":
             assert argv[2:] == ["winnat"] and argv[1] in ("stop", "start"), line
             return self._winnat(argv[1])
+        if program == "wevtutil":
+            assert argv[1:3] == ["qe", "System"] and argv[4:] == ["/f:xml", "/c:100", "/rd:true"], line
+            return 0, ""     # no Tcpip event in the window
+        if program == "tasklist":
+            assert argv[1:] == ["/fo", "csv", "/nh"], line
+            return 0, samples.TASKLIST_CSV_CAPTURE
         raise AssertionError(f"the fake host does not know {line!r}")
 
     def _write(self, line: str, apply: t.Callable[[], None], answer: str) -> Answer:

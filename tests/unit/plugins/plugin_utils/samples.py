@@ -190,3 +190,91 @@ def whoami_groups_text(elevated: bool) -> str:
             f'"BUILTIN\\Administrators","Alias","S-1-5-32-544","{admins}"\r\n'
             '"BUILTIN\\Users","Alias","S-1-5-32-545","Mandatory group, Enabled by default, Enabled group"\r\n'
             f"{level}\r\n")
+
+
+# ---------------------------------------------------------------------------------------------------- wevtutil, tasklist
+# Public captures for the wevtutil and tasklist parsers (issue 17). What each one is and how far to trust it:
+#
+# A Tcpip 4227 as Event Viewer's "Event Xml" shows it, pasted in microsoft/AL#4468 (2019-01-16; Business Central on
+# docker): the provider, the qualifiers, the SystemTime with 9 fractional digits. The issue text stops after
+# "<Data>\n    </Data>" ("And:" follows); the closing "</EventData></Event>" is added [INF]. Indentation as pasted [OBS-M].
+TCPIP_4227_EVENT_VIEWER_XML = (
+    '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">\n'
+    '  <System>\n'
+    '    <Provider Name="Tcpip" />\n'
+    '    <EventID Qualifiers="32768">4227</EventID>\n'
+    '    <Level>3</Level>\n'
+    '    <Task>0</Task>\n'
+    '    <Keywords>0x80000000000000</Keywords>\n'
+    '    <TimeCreated SystemTime="2019-01-16T02:01:10.611477100Z" />\n'
+    '    <EventRecordID>14996</EventRecordID>\n'
+    '    <Channel>System</Channel>\n'
+    '    <Security />\n'
+    '  </System>\n'
+    '  <EventData>\n'
+    '    <Data>\n'
+    '    </Data>\n'
+    '  </EventData>\n'
+    '</Event>\n'
+)
+# A System-log event as the Event Log API renders it for consumers (EvtRender: one line, single quotes, no whitespace):
+# Service Control Manager 7036 from a Chronicle log exporter's Go test data (getRawFieldCases, "String body")
+# [OBS-M: real host name WIN-L6PC55MPB98 and binary data; one source].
+SCM_7036_RENDERED_XML = (
+    "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Service Control Manager' "
+    "Guid='{555908d1-a6d7-4695-8e1e-26931d2012f4}' EventSourceName='Service Control Manager'/><EventID Qualifiers='16384'>7036"
+    "</EventID><Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8080000000000000</Keywords>"
+    "<TimeCreated SystemTime='2024-11-08T18:51:13.504187700Z'/><EventRecordID>3562</EventRecordID><Correlation/>"
+    "<Execution ProcessID='604' ThreadID='4792'/><Channel>System</Channel><Computer>WIN-L6PC55MPB98</Computer><Security/>"
+    "</System><EventData><Data Name='param1'>Print Spooler</Data><Data Name='param2'>stopped</Data>"
+    "<Binary>530070006F006F006C00650072002F0031000000</Binary></EventData></Event>"
+)
+# open-telemetry/opentelemetry-collector-contrib pkg/stanza/operator/input/windows/testdata/xmlSample.xml: a classic
+# provider's event (EventSourceName) with 7 fractional digits, pretty-printed with trailing spaces [OBS-M], byte-exact.
+SPP_16384_XML_SAMPLE = (
+    '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"> \n'
+    '    <System> \n'
+    '        <Provider Name="Microsoft-Windows-Security-SPP" Guid="{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}" '
+    'EventSourceName="Software Protection Platform Service" /> \n'
+    '        <EventID Qualifiers="16384">16384</EventID> \n'
+    '        <Version>0</Version> \n'
+    '        <Level>4</Level> \n'
+    '        <Task>0</Task> \n'
+    '        <Opcode>0</Opcode> \n'
+    '        <Keywords>0x80000000000000</Keywords> \n'
+    '        <TimeCreated SystemTime="2022-04-22T10:20:52.3778625Z" /> \n'
+    '        <EventRecordID>23401</EventRecordID> \n'
+    '        <Correlation /> \n'
+    '        <Execution ProcessID="0" ThreadID="0" /> \n'
+    '        <Channel>Application</Channel> \n'
+    '        <Computer>computer</Computer> \n'
+    '        <Security /> \n'
+    '    </System> \n'
+    '    <EventData> \n'
+    '        <Data>2022-04-28T19:48:52Z</Data> \n'
+    '        <Data>RulesEngine</Data> \n'
+    '    </EventData> \n'
+    '</Event>\n'
+)
+# `tasklist /fo:csv | more` on a Windows 10 lab machine (PowerShell 5.1.19041), pasted in public course notes [OBS-M: the
+# rows byte for byte as pasted; the paste lost the CRs, and "-- More --" is more.com's]. With the header, as /nh was not given.
+TASKLIST_CSV_CAPTURE = (
+    '"Image Name","PID","Session Name","Session#","Mem Usage"\n'
+    '"System Idle Process","0","Services","0","8 K"\n'
+    '"System","4","Services","0","96 K"\n'
+    '"Secure System","72","Services","0","22,332 K"\n'
+    '"Registry","132","Services","0","37,876 K"\n'
+    '"smss.exe","504","Services","0","964 K"\n'
+    '"csrss.exe","876","Services","0","2,940 K"\n'
+    '"wininit.exe","452","Services","0","3,712 K"\n'
+    '"csrss.exe","576","Console","1","4,948 K"\n'
+    '"winlogon.exe","916","Console","1","6,600 K"\n'
+    '"services.exe","976","Services","0","7,636 K"\n'
+)
+# `tasklist /nh /v /fo csv` as a 2018 script documents its input ("typical output looks like") [OBS-M]: nine columns,
+# the user and CPU-time columns among them; only columns 1 and 2 are read.
+TASKLIST_VERBOSE_CSV = (
+    '"System Idle Process","0","Services","0","24 K","Unknown","NT AUTHORITY\\SYSTEM","3751:56:47","N/A"\n'
+    '"System","4","Services","0","26,376 K","Unknown","N/A","1:30:10","N/A"\n'
+    '"smss.exe","392","Services","0","1,836 K","Unknown","NT AUTHORITY\\SYSTEM","0:00:00","N/A"\n'
+)

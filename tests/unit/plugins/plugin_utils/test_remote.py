@@ -12,6 +12,8 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortR
 
 NONCE = "0123456789abcdef"
 READS = [commands.show_dynamic_range("ipv4", "tcp"), commands.query_tcpip_parameters(), commands.query_os_build(), commands.netstat()]
+# win_port_info's extra reads: the event query is the one token with quotes (doubled inside a single-quoted string).
+EVENT_READS = [commands.query_tcpip_events(4227, 7), commands.query_tcpip_events(4231, 365), commands.tasklist()]
 WRITES = [commands.set_dynamic_range("ipv6", "udp", PortRange(20000, 40000)), commands.delete_tcpip_value("MaxUserPort"),
           commands.winnat("stop"), commands.add_excluded_range("ipv4", "tcp", PortRange(50000, 60)), commands.winnat("start")]
 RANGE_TEXT = "\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n\r\n"
@@ -30,7 +32,7 @@ def _syntax_errors(script: str) -> list[str]:
     return errors
 
 
-@pytest.mark.parametrize("batch", [READS, WRITES + READS])
+@pytest.mark.parametrize("batch", [READS, WRITES + READS, EVENT_READS + READS])
 def test_batch_parses_as_powershell(batch):
     script = remote.build_batch(batch, NONCE)
     assert not _syntax_errors(script)
