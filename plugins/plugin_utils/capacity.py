@@ -41,7 +41,7 @@ from .reboot_state import IN_EFFECT, PENDING, describe_pending, value_state
 from .snapshot import Combo, Exclusion, HostSnapshot
 from .tcpip import PortRange
 
-DEFAULT_TIME_WAIT_SECONDS = 120          # TcpTimedWaitDelay absent (WINDOWS-FACTS §5.3)
+DEFAULT_TIME_WAIT_SECONDS = 120          # TcpTimedWaitDelay absent (docs/windows-facts.md §5.3)
 TIME_WAIT_DELAY_VALID = (2, 300)         # outside this, Windows ignores the value [INF from the documented limits]
 UDP_STATE = "UDP"                        # UDP sockets have no state; they are counted under this name
 TOP_PIDS = 5

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_excluded_port_range: administered exclusions (the ``*`` rows) as desired state (WINDOWS-FACTS §3).
+"""win_excluded_port_range: administered exclusions (the ``*`` rows) as desired state (docs/windows-facts.md §3).
 
 Only administered rows are ours. Rows without ``*`` are Hyper-V/WinNAT/HNS reservations or HTTP.sys
 registrations: they are reported, never deleted, and an add that overlaps one can only succeed while WinNAT is

@@ -17,7 +17,7 @@ from .tcpip import DEFAULT_DYNAMIC_COUNT, PortRange
 
 MAX_USER_PORT_BOOT_START = 1024
 EXCLUDED_SHARE_WARNING = 0.25
-# WinNAT/HNS reserve blocks of 100 ports (WINDOWS-FACTS §3.5); smaller system rows are HTTP.sys/WinRM registrations.
+# WinNAT/HNS reserve blocks of 100 ports (docs/windows-facts.md §3.5); smaller system rows are HTTP.sys/WinRM registrations.
 WINNAT_BLOCK_MIN = 100
 
 
@@ -36,7 +36,7 @@ class Finding:
 
 
 def max_user_port_boot_range(max_user_port: int) -> PortRange:
-    """The TCP range Windows (Vista and later) builds at boot when MaxUserPort is set (WINDOWS-FACTS §5.2)."""
+    """The TCP range Windows (Vista and later) builds at boot when MaxUserPort is set (docs/windows-facts.md §5.2)."""
     return PortRange.from_bounds(MAX_USER_PORT_BOOT_START, max_user_port)
 
 
@@ -215,9 +215,9 @@ def _time_wait_dominates(name: str, cap: t.Any) -> t.Iterator[Finding]:
 
 
 def describe_process(pid: int, names: t.Mapping[int, str | None] | None = None) -> str:
-    """``process 3120 (w3wp.exe)``, or ``process 3120`` when the process table did not name it."""
+    """``w3wp.exe (PID 3120)``, or ``process 3120`` when the process table did not name it."""
     image = (names or {}).get(pid)
-    return f"process {pid} ({image})" if image else f"process {pid}"
+    return f"{image} (PID {pid})" if image else f"process {pid}"
 
 
 def _process_dominates(name: str, cap: t.Any, names: t.Mapping[int, str | None] | None) -> t.Iterator[Finding]:
@@ -268,7 +268,7 @@ def exhaustion_event_findings(events: t.Mapping[str, t.Any], holder: t.Mapping[s
                      f"{entry['first']} to {entry['last']}" for event_id, entry in sorted(seen.items()))
     who = ""
     if holder:
-        label = f"{holder['name']} (PID {holder['pid']})" if holder.get("name") else f"PID {holder['pid']}"
+        label = describe_process(holder["pid"], {holder["pid"]: holder.get("name")})
         who = f" The process holding the most ports now is {label}, with {holder['ports_in_ranges']} ports."
     found.append(Finding(severity, "exhaustion_events_seen",
                          f"The host ran out of ephemeral ports in the last {events['days']} day(s), by its own System log (Tcpip): {what} "

@@ -199,4 +199,4 @@ def info_result(read: HostRead, events_days: int = DEFAULT_EVENTS_DAYS, now: dat
 
 def run(execute: Execute, events_days: object = DEFAULT_EVENTS_DAYS) -> dict[str, t.Any]:
     request = info_request(events_days)
-    return {"changed": False, **info_result(read_host(execute, request), request.events_days or DEFAULT_EVENTS_DAYS)}
+    return {"changed": False, **info_result(read_host(execute, request), request.events_days)}

@@ -41,7 +41,7 @@ _SCOPE_ID = re.compile(r"[0-9]{1,10}")   # ASCII digits only (str.isdigit would 
 # The largest share of the free ports a probe may take without allow_exhaustion: the host keeps at least a tenth for
 # its own traffic while the probe holds its sockets.
 MAX_FREE_SHARE = 90
-EXHAUSTION_CODES = (10055, 10048)   # WSAENOBUFS, WSAEADDRINUSE: no ephemeral port left (WINDOWS-FACTS §7.1)
+EXHAUSTION_CODES = (10055, 10048)   # WSAENOBUFS, WSAEADDRINUSE: no ephemeral port left (docs/windows-facts.md §7.1)
 RESULT_KEYS = ("schema", "requested", "opened", "closed", "first_failure_index", "error", "timed_out", "elapsed_ms", "rate_per_sec",
                "local_port_min", "local_port_max", "addresses_used", "opened_per_address", "listener_port", "target")
 

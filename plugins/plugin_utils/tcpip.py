@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Windows TCP/IP port model: port ranges and the limits Windows enforces when they are set.
 
-Limits come from KB 929851 and "Troubleshoot port exhaustion issues" (WINDOWS-FACTS §2.3): a dynamic range must
+Limits come from KB 929851 and "Troubleshoot port exhaustion issues" (docs/windows-facts.md §2.3): a dynamic range must
 start at 1025 or above, hold at least 255 ports and end at 65535 at most. Reading is deliberately not bound by
 these limits: hosts have been seen reporting a start of 1024 after an installer widened the range.
 """

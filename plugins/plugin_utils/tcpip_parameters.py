@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_tcpip_parameters: MaxUserPort and TcpTimedWaitDelay under Tcpip\\Parameters (WINDOWS-FACTS §4, §5).
+"""win_tcpip_parameters: MaxUserPort and TcpTimedWaitDelay under Tcpip\\Parameters (docs/windows-facts.md §4, §5).
 
 Both values take effect at the next boot. A registry write is visible at once in ``reg query`` but the TCP/IP
 stack only reads the values when it starts, so every change reports ``reboot_required``. Each write leaves the

@@ -930,7 +930,7 @@ def _verdict(relative: str, name: str, expression: ast.expr) -> str:
 IP_LITERAL = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w.])")
 TEXT_SUFFIXES = {".py", ".yml", ".yaml", ".ini", ".cfg", ".j2", ".sh", ".json", ".md", ".txt", ".toml", ".winrm", ".template"}
 # Non-loopback IPv4 literals that are data, never a socket address: what the simulated host prints in netstat tables,
-# parser samples from WINDOWS-FACTS, and addresses a simulated probe is told to bind to (the simulator computes the
+# parser samples from docs/windows-facts.md, and addresses a simulated probe is told to bind to (the simulator computes the
 # answer; it opens no socket). Folder -> why. A literal anywhere else fails the test until reviewed.
 DATA_FOLDERS = {
     "tests/unit/": "parser, capacity and action samples: netstat/reg text as a Windows host prints it",

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parser for ``netsh int ipv4|ipv6 show dynamicport tcp|udp`` (WINDOWS-FACTS §1.2, §1.3).
+"""Parser for ``netsh int ipv4|ipv6 show dynamicport tcp|udp`` (docs/windows-facts.md §1.2, §1.3).
 
 The output is a localized title, a dash line and two localized labels, each followed by a colon and a number::
 

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parser for ``netsh int ipv4|ipv6 show excludedportrange protocol=tcp|udp`` (WINDOWS-FACTS §3.2, §3.3).
+"""Parser for ``netsh int ipv4|ipv6 show excludedportrange protocol=tcp|udp`` (docs/windows-facts.md §3.2, §3.3).
 
 The output is a localized title, localized column headers, a dash line (``----------    --------``), one row per
 exclusion (``%10d  %10d     %c``, the last character ``*`` for an administered exclusion) and a localized

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parser for ``netstat -ano`` (also with ``-p tcp|tcpv6|udp|udpv6``, ``-q`` and ``-b``; WINDOWS-FACTS §6.1).
+"""Parser for ``netstat -ano`` (also with ``-p tcp|tcpv6|udp|udpv6``, ``-q`` and ``-b``; docs/windows-facts.md §6.1).
 
 Rows are ``  <proto>  <local>  <foreign>  <state>  <pid>`` where the protocol token (``TCP``/``UDP``) is never
 translated, while the title, the column headers and (in German) the state words are. So:

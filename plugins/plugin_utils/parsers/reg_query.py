@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parser for ``reg query <key>`` and ``reg query <key> /v <name>`` (WINDOWS-FACTS §4.1, §4.3).
+"""Parser for ``reg query <key>`` and ``reg query <key> /v <name>`` (docs/windows-facts.md §4.1, §4.3).
 
 reg prints a blank line, the key path (``HKEY_...``), one line per value, a blank line and then the subkey
 paths::

@@ -3,7 +3,7 @@
 """Helpers shared by the parsers: input normalisation, line splitting, markers, numbers and endpoints.
 
 Nothing here looks at words. Windows prints the same digits, colons, dashes, brackets and ``*`` in every
-language, so those are the only things the parsers rely on (WINDOWS-FACTS §1.3, §3.3, §6.1).
+language, so those are the only things the parsers rely on (docs/windows-facts.md §1.3, §3.3, §6.1).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.errors import ParseError
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.text import as_text
+from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.text import as_text, parse_decimal
 
 PARSER = "parse_wevtutil_events"
 EVENT_NAMESPACE = "http://schemas.microsoft.com/win/2004/08/events/event"
@@ -63,13 +63,12 @@ def _event(element: ET.Element, raw: str) -> ParsedEvent:
     provider, event_id, created = _child(system, "Provider"), _child(system, "EventID"), _child(system, "TimeCreated")
     if provider is None or event_id is None or created is None:
         raise ParseError(PARSER, "an event without Provider, EventID or TimeCreated", raw)
-    number = (event_id.text or "").strip()
-    if not number.isascii() or not number.isdigit():
-        raise ParseError(PARSER, f"EventID {number!r} is not a number", raw)
+    number = parse_decimal((event_id.text or "").strip())
+    if number is None:
+        raise ParseError(PARSER, f"EventID {event_id.text!r} is not a number", raw)
     record = _child(system, "EventRecordID")
-    record_text = (record.text or "").strip() if record is not None else ""
-    return ParsedEvent(provider.get("Name", ""), int(number), _system_time(created.get("SystemTime"), raw),
-                       int(record_text) if record_text.isascii() and record_text.isdigit() else None)
+    record_id = parse_decimal((record.text or "").strip()) if record is not None else None
+    return ParsedEvent(provider.get("Name", ""), number, _system_time(created.get("SystemTime"), raw), record_id)
 
 
 def parse_wevtutil_events(data: object) -> list[ParsedEvent]:

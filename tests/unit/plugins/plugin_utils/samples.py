@@ -1,8 +1,8 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What Windows prints for the commands the engine sends: WINDOWS-FACTS literals, and renderers that reproduce them.
+"""What Windows prints for the commands the engine sends: docs/windows-facts.md literals, and renderers that reproduce them.
 
-The literals are copied byte for byte from WINDOWS-FACTS (confidence mark next to each). The renderers build the same
+The literals are copied byte for byte from docs/windows-facts.md (confidence mark next to each). The renderers build the same
 layouts for other numbers; the fake host (fake_host.py) answers with them, and test_snapshot.py checks that each
 renderer reproduces the FACTS literal exactly, so the fake host cannot drift away from what Windows prints.
 """

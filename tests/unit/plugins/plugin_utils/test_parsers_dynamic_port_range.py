@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""parse_dynamic_port_range against WINDOWS-FACTS §1.2/§1.3 samples and localized outputs built from the layout rules."""
+"""parse_dynamic_port_range against docs/windows-facts.md §1.2/§1.3 samples and localized outputs built from the layout rules."""
 
 from __future__ import annotations
 

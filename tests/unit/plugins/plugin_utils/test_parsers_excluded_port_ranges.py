@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""parse_excluded_port_ranges against WINDOWS-FACTS §3.2/§3.3 samples and localized tables built from the layout rules."""
+"""parse_excluded_port_ranges against docs/windows-facts.md §3.2/§3.3 samples and localized tables built from the layout rules."""
 
 from __future__ import annotations
 

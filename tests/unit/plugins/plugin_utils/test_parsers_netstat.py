@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""parse_netstat against WINDOWS-FACTS §6.1 samples and localized tables built from the printf layout."""
+"""parse_netstat against docs/windows-facts.md §6.1 samples and localized tables built from the printf layout."""
 
 from __future__ import annotations
 

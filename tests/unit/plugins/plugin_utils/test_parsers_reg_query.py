@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""parse_reg_query against WINDOWS-FACTS §4.1/§4.3 samples (Wine's reg.exe conformance tests) and a built Tcpip\\Parameters key."""
+"""parse_reg_query against docs/windows-facts.md §4.1/§4.3 samples (Wine's reg.exe conformance tests) and a built Tcpip\\Parameters key."""
 
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ def test_the_process_holding_most_of_a_range_is_named_in_the_finding():
     model = HostModel.create("h", profile="server2022", load={"apps": [{"pid": 5000, "established": 9000, "image": "leaky.exe"}]})
     result, _host = info(model)
     leak = next(f for f in result["findings"] if f["code"] == "process_holds_most_ports")
-    assert "ipv4_tcp: process 5000 (leaky.exe) holds 9000" in leak["message"]
+    assert "ipv4_tcp: leaky.exe (PID 5000) holds 9000" in leak["message"]
 
 
 def test_events_outside_the_window_are_not_reported_and_older_ones_are_a_warning():

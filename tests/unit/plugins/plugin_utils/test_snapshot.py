@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""snapshot: which commands a read sends, and parse_snapshot on byte-exact WINDOWS-FACTS and localized outputs."""
+"""snapshot: which commands a read sends, and parse_snapshot on byte-exact docs/windows-facts.md and localized outputs."""
 
 from __future__ import annotations
 
