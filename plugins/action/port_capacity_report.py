@@ -10,9 +10,9 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.portscale.tcpip.plugins.modules.port_capacity_report import DOCUMENTATION
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import report_files
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.report import ReportError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import report_files
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.report import ReportError
 
 
 class ActionModule(ActionBase):

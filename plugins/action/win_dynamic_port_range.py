@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 from ansible_collections.portscale.tcpip.plugins.modules.win_dynamic_port_range import DOCUMENTATION
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import dynamic_range
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import ConfigurationAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import dynamic_range
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
 
 
-class ActionModule(ConfigurationAction):
+class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
-    ENGINE = dynamic_range
+    ENGINE = dynamic_range.ENGINE
     MUTUALLY_EXCLUSIVE = (("count", "end"),)
     VALID = {
         "start": "an integer from 1025 to 65535",

@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 from ansible_collections.portscale.tcpip.plugins.modules.win_excluded_port_range import DOCUMENTATION
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import excluded_ranges
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import ConfigurationAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import excluded_ranges
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
 
 
-class ActionModule(ConfigurationAction):
+class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
-    ENGINE = excluded_ranges
+    ENGINE = excluded_ranges.ENGINE
     VALID = {
         "start": "a port from 1 to 65535",
         "count": "an integer of at least 1 (the block must end at 65535 at most)",

@@ -5,14 +5,11 @@
 from __future__ import annotations
 
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_info import DOCUMENTATION
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import port_info
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import PortscaleAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import port_info
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
 
 
 class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
+    ENGINE = port_info.ENGINE
     VALID = {"events_days": "an integer from 1 to 365"}
-
-    def run_engine(self, args, check_mode):
-        # Read-only: check mode reads exactly the same.
-        return port_info.run(self.execute_script, args["events_days"])

@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import probe
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import PortscaleAction
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe import MAX_FREE_SHARE
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe_script import MAX_COUNT, MAX_TIMEOUT_MS
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import probe
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.probe import MAX_FREE_SHARE
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.probe_script import MAX_COUNT, MAX_TIMEOUT_MS
 
 
 class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
+    ENGINE = probe.ENGINE
     # Added to Ansible's type errors ("unable to convert to int"), which name the option but not what it accepts.
     VALID = {
         "count": f"an integer, at least 1 (more than {MAX_COUNT} is reduced to {MAX_COUNT})",
@@ -21,6 +22,3 @@ class ActionModule(PortscaleAction):
         "max_free_share": f"a percentage from 1 to {MAX_FREE_SHARE}",
         "fail_below": "an integer from 0 to count",
     }
-
-    def run_engine(self, args, check_mode):
-        return probe.run(self.execute_script, args, check_mode)

@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 from ansible_collections.portscale.tcpip.plugins.modules.win_tcpip_parameters import DOCUMENTATION
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import tcpip_parameters
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import ConfigurationAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import tcpip_parameters
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
 
 
-class ActionModule(ConfigurationAction):
+class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
-    ENGINE = tcpip_parameters
+    ENGINE = tcpip_parameters.ENGINE

@@ -62,8 +62,8 @@ _value:
       sample: 65535
 """
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_dynamic_port_range
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import parse_dynamic_port_range
 
 parse_dynamic_port_range_filter = parse_filter(parse_dynamic_port_range, lambda parsed: parsed.to_dict())
 

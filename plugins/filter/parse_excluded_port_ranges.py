@@ -69,8 +69,8 @@ _value:
       sample: true
 """
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_excluded_port_ranges
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import parse_excluded_port_ranges
 
 parse_excluded_port_ranges_filter = parse_filter(parse_excluded_port_ranges, lambda rows: [row.to_dict() for row in rows])
 

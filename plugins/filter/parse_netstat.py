@@ -97,8 +97,8 @@ _value:
       sample: 4
 """
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_netstat
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import parse_netstat
 
 parse_netstat_filter = parse_filter(parse_netstat, lambda rows: [row.to_dict() for row in rows])
 

@@ -67,8 +67,8 @@ _value:
       value: web01
 """
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.filter_glue import parse_filter
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_reg_query
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.filter_glue import parse_filter
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import parse_reg_query
 
 parse_reg_query_filter = parse_filter(parse_reg_query, lambda values: {name: value.to_dict() for name, value in values.items()})
 

@@ -56,7 +56,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import report
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import report
 
 
 def port_capacity_failures(hostvars, hosts, results, unreachable_only=False):

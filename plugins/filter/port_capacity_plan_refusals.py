@@ -56,8 +56,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_validation import plan_refusals
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.typenames import type_name
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.role_validation import plan_refusals
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import type_name
 
 
 def port_capacity_plan_refusals(results, writing=False):

@@ -66,8 +66,8 @@ import yaml
 from ansible.errors import AnsibleError, AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import role_validation
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.typenames import type_name
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import role_validation
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import type_name
 
 display = Display()
 

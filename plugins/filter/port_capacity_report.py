@@ -69,8 +69,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import report, report_files
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import user_value
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import report, report_files
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import user_value
 
 
 def port_capacity_report(summaries, format="markdown", hosts=None, active_hosts=None,  # pylint: disable=redefined-builtin

@@ -108,8 +108,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import host_summary, input_problems
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.typenames import type_name
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.role_summary import host_summary, input_problems
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import type_name
 
 
 def port_capacity_summary(data):

@@ -12,7 +12,7 @@
   check until it has cases) gets shell, cmd.exe and PowerShell syntax and Unicode lookalikes. The simulator's log of
   what each host received (``ctl <host> commands``) is the oracle: a refused value sends not one HTTP request, and
   everything any host received during this file matches a whitelist grammar written here, independently of
-  plugins/plugin_utils/commands.py.
+  plugins/plugin_utils/_wire/commands.py.
 * Loopback: every socket the simulator listens on (from the kernel's own table), every inventory address, and every
   address the repository's test, bench and tool code binds or connects to.
 """
@@ -626,8 +626,8 @@ def probe_params(script: str) -> dict:
 
 
 def probe_template() -> str:
-    """The fixed probe script of the collection under test (plugins/plugin_utils/probe_script.py), loaded from its file."""
-    path = pathlib.Path(collections_path()) / "ansible_collections" / "portscale" / "tcpip" / "plugins" / "plugin_utils" / "probe_script.py"
+    """The fixed probe script of the collection under test (plugins/plugin_utils/_wire/probe_script.py), loaded from its file."""
+    path = pathlib.Path(collections_path()) / "ansible_collections" / "portscale" / "tcpip" / "plugins" / "plugin_utils" / "_wire" / "probe_script.py"
     spec = importlib.util.spec_from_file_location("portscale_probe_script_under_test", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -17,8 +17,8 @@ import tempfile
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import report_files
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.report_html import COLOURS
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import report_files
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.report_html import COLOURS
 from ansible_collections.portscale.tcpip.tests.report.png_pixels import count_colour, read_rgb
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.report_samples import ACTIVE, HOSTS, demo_summaries
 

@@ -10,13 +10,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.portscale.tcpip.plugins.filter import (
-    parse_dynamic_port_range,
-    parse_excluded_port_ranges,
-    parse_netstat,
-    parse_reg_query,
-)
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParseError
+from ansible_collections.portscale.tcpip.plugins.filter import parse_dynamic_port_range, parse_excluded_port_ranges, parse_netstat, parse_reg_query
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParseError
 
 DYNAMIC = "\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 1024\r\nNumber of Ports : 64511\r\n\r\n"
 EXCLUDED = (

@@ -27,9 +27,9 @@ from ansible.playbook.task import Task
 from ansible.plugins import loader as plugin_loader
 from ansible.template import Templar
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import remote
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.delivery import CMD_LINE_LIMIT, STDIN_LOADER, encode_powershell
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import ALL_COMBOS
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import remote
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.delivery import CMD_LINE_LIMIT, STDIN_LOADER, encode_powershell
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 
 TCPIP_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import typing as t
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import host_summary
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.role_summary import host_summary
 
 COMBOS = ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp")
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.delivery import WINRM, encode_powershell
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.delivery import WINRM, encode_powershell
 from ansible_collections.portscale.tcpip.tests.simulator import shell
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 

@@ -15,8 +15,10 @@ import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.action import plain_type_names
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
+from ansible_collections.portscale.tcpip.plugins.modules.win_dynamic_port_range import DOCUMENTATION as DYNAMIC_RANGE_DOC
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import argspec
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import plain_type_names
 
 MODULES = ("win_dynamic_port_range", "win_excluded_port_range", "win_tcpip_parameters")
 # Documentation keys that must reach the spec unchanged (type defaults to str in both).
@@ -181,3 +183,15 @@ def test_unknown_suboption_is_rejected():
 def test_choices_types_and_exclusions_are_enforced_by_the_spec(name, args, fragment):
     messages = errors(name, args)
     assert messages and fragment in messages[0]
+
+
+def test_the_spec_is_parsed_once_per_stub_and_each_caller_gets_a_copy(monkeypatch):
+    """The YAML is parsed once per process and stub (it cost 4-6 ms per task); a caller changing its copy changes no other."""
+    calls = []
+    real = argspec.yaml.safe_load
+    monkeypatch.setattr(argspec.yaml, "safe_load", lambda text: calls.append(text) or real(text))
+    argspec._parsed.cache_clear()  # pylint: disable=protected-access
+    first = argument_spec_from_doc(DYNAMIC_RANGE_DOC)
+    first["start"]["type"] = "changed"
+    second = argument_spec_from_doc(DYNAMIC_RANGE_DOC)
+    assert len(calls) == 1 and second["start"]["type"] == "int"

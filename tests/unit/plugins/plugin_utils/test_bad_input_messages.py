@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import excluded_ranges, probe
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParseError, parse_excluded_port_ranges
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import input_problems
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import TcpipValueError, dynamic_range_to_set
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.typenames import type_name
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION as PROBE_DOC
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import excluded_ranges, probe
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.role_summary import input_problems
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParseError, parse_excluded_port_ranges
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import dynamic_range_to_set
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError, type_name
 
 EXCLUSION_ARGS = {"ranges": [], "state": "present", "purge": False, "protocols": ["tcp"], "ip_versions": ["ipv4"],
                   "store": "persistent", "winnat_restart": False}

@@ -8,10 +8,10 @@ import random
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import capacity
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParsedConnection
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import Exclusion, HostSnapshot
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import capacity
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import Exclusion, HostSnapshot
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedConnection
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
 
 V4_TCP = ("ipv4", "tcp")
 SMALL = PortRange(50000, 1000)   # 50000-50999

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import capacity, findings
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParsedConnection
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS, HostSnapshot
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import capacity, findings
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import ALL_COMBOS, HostSnapshot
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedConnection
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
 
 V4_TCP = ("ipv4", "tcp")
 DEFAULT = PortRange(49152, 16384)

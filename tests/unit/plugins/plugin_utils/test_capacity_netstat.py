@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import capacity
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_netstat
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import capacity
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import parse_netstat
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
 
 DEFAULT = PortRange(49152, 16384)
 ROW = "  %-5s  %-22s %-22s %-15s %s"   # FACTS §6.1 [OBS-H]

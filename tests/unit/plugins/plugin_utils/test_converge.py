@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import commands, dynamic_range
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, Plan, WriteOutcomeUnknown, converge, state_delta
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import RemoteError, TransportError
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import SnapshotRequest
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange, TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import dynamic_range
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.converge import ConvergeFailed, Plan, WriteOutcomeUnknown, converge, state_delta
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import commands
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.reader import SnapshotRequest
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.remote import RemoteError, TransportError
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
 

@@ -13,9 +13,9 @@ import tree_sitter_powershell
 
 from ansible.release import __version__ as ansible_core_version
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import delivery, probe_script
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import build_batch
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import SnapshotRequest, snapshot_commands
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import delivery, probe_script
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.reader import SnapshotRequest, snapshot_commands
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.remote import build_batch
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 from ansible_collections.portscale.tcpip.tests.simulator.shell import stdin_script as simulated_loader
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.core_connections import TRANSPORTS, connection

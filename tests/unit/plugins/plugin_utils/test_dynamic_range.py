@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import dynamic_range
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_netstat
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS, Exclusion, HostSnapshot
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange, TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import dynamic_range
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import ALL_COMBOS, Exclusion, HostSnapshot
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import parse_netstat
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 
 DEFAULT_ARGS = {"start": None, "count": None, "end": None, "state": "present", "protocols": ["tcp", "udp"],

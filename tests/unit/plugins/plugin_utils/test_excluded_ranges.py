@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import excluded_ranges
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import ConvergeFailed, WriteOutcomeUnknown, converge
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import parse_netstat
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import TransportError
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS, Exclusion, HostSnapshot
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange, TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import excluded_ranges
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.converge import ConvergeFailed, WriteOutcomeUnknown, converge
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import ALL_COMBOS, Exclusion, HostSnapshot
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import parse_netstat
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.remote import TransportError
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
 

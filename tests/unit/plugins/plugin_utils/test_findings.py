@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.findings import (
-    Finding,
-    configuration_findings,
-    is_winnat_block,
-    max_user_port_boot_range,
-)
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS, Exclusion, HostSnapshot
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.findings import Finding, configuration_findings
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import ALL_COMBOS, Exclusion, HostSnapshot
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange, max_user_port_boot_range
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 
 DEFAULT = PortRange(49152, 16384)
@@ -66,9 +61,9 @@ def test_winnat_blocks_inside_the_range_are_reported_per_range():
 def test_winnat_blocks_outside_the_range_and_administered_blocks_are_not_reservations():
     exclusions = {("ipv4", "tcp"): rows((1080, 1179, False), (50000, 50099, True))}
     assert configuration_findings(snapshot(exclusions=exclusions)) == []
-    assert is_winnat_block(Exclusion(PortRange(49711, 100), False))
-    assert not is_winnat_block(Exclusion(PortRange(49711, 99), False))
-    assert not is_winnat_block(Exclusion(PortRange(49711, 100), True))
+    assert Exclusion(PortRange(49711, 100), False).winnat_block
+    assert not Exclusion(PortRange(49711, 99), False).winnat_block
+    assert not Exclusion(PortRange(49711, 100), True).winnat_block
 
 
 def test_german_sample_block_inside_the_range_counts():

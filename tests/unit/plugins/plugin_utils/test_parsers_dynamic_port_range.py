@@ -8,11 +8,7 @@ import unicodedata
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import (
-    ParsedDynamicPortRange,
-    ParseError,
-    parse_dynamic_port_range,
-)
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedDynamicPortRange, ParseError, parse_dynamic_port_range
 
 # FACTS §1.2 [OBS-H], byte-exact.
 EN_TCP = "\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n\r\n"

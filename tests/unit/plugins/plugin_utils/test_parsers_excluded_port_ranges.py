@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import (
-    ParsedExclusion,
-    ParseError,
-    parse_excluded_port_ranges,
-)
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedExclusion, ParseError, parse_excluded_port_ranges
 
 # FACTS §3.2 [OBS-H], byte-exact: every table line carries trailing spaces (28 columns).
 EN_TCP = (

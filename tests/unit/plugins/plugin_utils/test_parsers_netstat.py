@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParsedConnection, ParseError, parse_netstat
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedConnection, ParseError, parse_netstat
 
 # FACTS §6.1 [OBS-H]: every header and row is "  %-5s  %-22s %-22s %-15s %s".
 ROW_FORMAT = "  %-5s  %-22s %-22s %-15s %s"

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import (
-    ParsedRegistryValue,
-    ParseError,
-    find_registry_value,
-    parse_reg_query,
-)
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedRegistryValue, ParseError, find_registry_value, parse_reg_query
 
 KEY = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParseError
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers.text import (
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParseError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers.text import (
     as_text,
     is_dash_line,
     parse_decimal,
-    split_endpoint,
     single_dash_line_index,
+    split_endpoint,
     split_lines,
 )
 

@@ -11,8 +11,8 @@ import time
 import pytest
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import port_info
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import port_info
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost

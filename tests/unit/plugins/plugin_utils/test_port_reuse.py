@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import capacity, findings, port_info, probe
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParsedConnection
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import capacity, findings, port_info, probe
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedConnection
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 

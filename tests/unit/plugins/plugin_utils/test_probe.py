@@ -8,12 +8,13 @@ import json
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import capacity, probe
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParsedConnection
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import RemoteError
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange, TcpipValueError
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import capacity, probe
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedConnection
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.remote import RemoteError
 
 DEFAULTS = {name: spec.get("default") for name, spec in argument_spec_from_doc(DOCUMENTATION).items()}
 

@@ -12,7 +12,7 @@ import pytest
 import tree_sitter
 import tree_sitter_powershell
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import probe_script
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import probe_script
 from ansible_collections.portscale.tcpip.tests.simulator import probe as simulated
 
 PARAMS = {"schema": 1, "count": 4000, "timeout_ms": 30000, "target_host": "127.0.0.1", "target_port": 0,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import capacity, commands, port_info, reboot_state, tcpip_parameters
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import converge
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.findings import registry_findings
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import HostSnapshot, RegistryValue
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import capacity, port_info, reboot_state, tcpip_parameters
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.converge import converge
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.findings import registry_findings
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import HostSnapshot, RegistryValue
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import commands
 from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 

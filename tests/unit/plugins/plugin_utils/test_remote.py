@@ -7,8 +7,8 @@ import pytest
 import tree_sitter
 import tree_sitter_powershell
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import commands, remote
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import commands, remote
 
 NONCE = "0123456789abcdef"
 READS = [commands.show_dynamic_range("ipv4", "tcp"), commands.query_tcpip_parameters(), commands.query_os_build(), commands.netstat()]

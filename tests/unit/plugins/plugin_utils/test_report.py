@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import report, report_files, report_html
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import report, report_files, report_html
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.report_samples import ACTIVE, HOSTS, demo_summaries
 
 STAMP = "2026-01-01T00:00:00+00:00"

@@ -4,16 +4,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import report
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_summary import describe_change, host_summary, module_results
-from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.report_samples import (
-    all_ranges,
-    change,
-    demo_summaries,
-    info,
-    probe,
-    range_dict,
-)
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import report
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.role_summary import describe_change, host_summary, module_results
+from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.report_samples import all_ranges, change, demo_summaries, info, probe, range_dict
 
 
 def test_enforce_lists_changes_and_the_reboot():

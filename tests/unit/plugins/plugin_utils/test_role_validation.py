@@ -14,20 +14,22 @@ import jinja2
 import pytest
 import yaml
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import excluded_ranges, role_validation, tcpip_parameters
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import NOT_ELEVATED
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe import MAX_FREE_SHARE
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.probe_script import MAX_COUNT, MAX_TIMEOUT_MS
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.role_validation import (
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import excluded_ranges
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.converge import NOT_ELEVATED
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.probe import MAX_FREE_SHARE
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import role_validation
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.role_validation import (
     in_role_terms,
     plain_data,
     plan_refusals,
-    wanted_ranges,
     role_variables,
     unknown_variable_warnings,
     variable_problems,
+    wanted_ranges,
 )
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import DYNAMIC_COUNT_MIN, DYNAMIC_START_MIN, PORT_MAX
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows import facts
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.facts import DYNAMIC_COUNT_MIN, DYNAMIC_START_MIN, PORT_MAX
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.probe_script import MAX_COUNT, MAX_TIMEOUT_MS
 
 ROLE = pathlib.Path(__file__).resolve().parents[4] / "roles" / "port_capacity"
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text(encoding="utf-8"))
@@ -166,13 +168,13 @@ def test_too_many_exclusions_is_the_modules_limit():
     ({"port_capacity_range": {"start": DYNAMIC_START_MIN - 1, "count": DYNAMIC_COUNT_MIN}}, False),
     ({"port_capacity_range": {"start": PORT_MAX - DYNAMIC_COUNT_MIN + 1, "end": PORT_MAX}}, True),
     ({"port_capacity_range": {"start": PORT_MAX - DYNAMIC_COUNT_MIN + 2, "end": PORT_MAX}}, False),
-    ({"port_capacity_max_user_port": tcpip_parameters.MAX_USER_PORT_LIMITS[0]}, True),
-    ({"port_capacity_max_user_port": tcpip_parameters.MAX_USER_PORT_LIMITS[0] - 1}, False),
-    ({"port_capacity_max_user_port": tcpip_parameters.MAX_USER_PORT_LIMITS[1]}, True),
-    ({"port_capacity_max_user_port": tcpip_parameters.MAX_USER_PORT_LIMITS[1] + 1}, False),
-    ({"port_capacity_tcp_timed_wait_delay": tcpip_parameters.TIMED_WAIT_DELAY_LIMITS_MODERN[0]}, True),
-    ({"port_capacity_tcp_timed_wait_delay": tcpip_parameters.TIMED_WAIT_DELAY_LIMITS_MODERN[0] - 1}, False),
-    ({"port_capacity_tcp_timed_wait_delay": tcpip_parameters.TIMED_WAIT_DELAY_LIMITS_MODERN[1] + 1}, False),
+    ({"port_capacity_max_user_port": facts.MAX_USER_PORT_LIMITS[0]}, True),
+    ({"port_capacity_max_user_port": facts.MAX_USER_PORT_LIMITS[0] - 1}, False),
+    ({"port_capacity_max_user_port": facts.MAX_USER_PORT_LIMITS[1]}, True),
+    ({"port_capacity_max_user_port": facts.MAX_USER_PORT_LIMITS[1] + 1}, False),
+    ({"port_capacity_tcp_timed_wait_delay": facts.TIMED_WAIT_DELAY_LIMITS[0]}, True),
+    ({"port_capacity_tcp_timed_wait_delay": facts.TIMED_WAIT_DELAY_LIMITS[0] - 1}, False),
+    ({"port_capacity_tcp_timed_wait_delay": facts.TIMED_WAIT_DELAY_LIMITS[1] + 1}, False),
     ({"port_capacity_probe_count": MAX_COUNT}, True),
     ({"port_capacity_probe_count": MAX_COUNT + 1}, False),
     ({"port_capacity_probe_count": MAX_COUNT + 1, "port_capacity_probe_min_success": MAX_COUNT}, True),  # reduced to the cap
@@ -194,9 +196,9 @@ def test_the_argument_spec_states_the_modules_limits():
     assert f"(1 to {MAX_FREE_SHARE})" in text["port_capacity_probe_max_free_share"]
     assert f"at most {MAX_TIMEOUT_MS // 1000}" in text["port_capacity_probe_timeout"]
     assert f"at most {excluded_ranges.MAX_RANGES} blocks" in text["port_capacity_exclusions"]
-    low, high = tcpip_parameters.MAX_USER_PORT_LIMITS
+    low, high = facts.MAX_USER_PORT_LIMITS
     assert f"from {low} to {high}" in text["port_capacity_max_user_port"]
-    modern, older = tcpip_parameters.TIMED_WAIT_DELAY_LIMITS_MODERN, tcpip_parameters.TIMED_WAIT_DELAY_LIMITS
+    modern, older = facts.TIMED_WAIT_DELAY_LIMITS, facts.TIMED_WAIT_DELAY_LIMITS_LEGACY
     assert f"{modern[0]} to {modern[1]}" in text["port_capacity_tcp_timed_wait_delay"]
     assert f"{older[0]} to {older[1]} before" in text["port_capacity_tcp_timed_wait_delay"]
     assert f"at least {DYNAMIC_START_MIN}" in text["port_capacity_range"] and f"at least {DYNAMIC_COUNT_MIN}" in text["port_capacity_range"]
@@ -205,7 +207,7 @@ def test_the_argument_spec_states_the_modules_limits():
 def test_the_role_repeats_no_limit_in_jinja():
     """The tasks and vars judge nothing themselves: the limits are the modules' (through port_capacity_problems)."""
     limits = {str(n) for n in (MAX_COUNT, MAX_FREE_SHARE, excluded_ranges.MAX_RANGES, DYNAMIC_START_MIN, DYNAMIC_COUNT_MIN,
-                               *tcpip_parameters.MAX_USER_PORT_LIMITS, *tcpip_parameters.TIMED_WAIT_DELAY_LIMITS)}
+                               *facts.MAX_USER_PORT_LIMITS, *facts.TIMED_WAIT_DELAY_LIMITS_LEGACY)}
     for path in [*(ROLE / "tasks").glob("*.yml"), ROLE / "vars" / "main.yml"]:
         jinja = " ".join(re.findall(r"\{\{.*?\}\}|\{%.*?%\}", path.read_text(encoding="utf-8"), re.S))
         numbers = set(re.findall(r"\b\d+\b", jinja))

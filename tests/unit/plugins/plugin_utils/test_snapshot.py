@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import commands, converge
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.remote import CommandOutput, RemoteError
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import (
-    ALL_COMBOS,
-    Exclusion,
-    SnapshotRequest,
-    combo_key,
-    parse_snapshot,
-    snapshot_commands,
-)
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import ALL_COMBOS, Exclusion, combo_key
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import commands
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.reader import SnapshotRequest, parse_snapshot, read_host, snapshot_commands
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.remote import CommandOutput, RemoteError
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
 
@@ -228,10 +222,11 @@ def test_exclusion_to_dict_and_combo_key():
     assert combo_key(("ipv6", "udp")) == "ipv6_udp"
 
 
-def test_read_snapshot_is_one_execution_of_read_only_commands():
+def test_read_host_is_one_execution_of_read_only_commands():
     host = FakeHost(registry={"TcpTimedWaitDelay": 30}, exclusions={c: [(50000, 50059, True)] for c in ALL_COMBOS})
-    snap = converge.read_snapshot(host.execute, SnapshotRequest(netstat=True))
-    assert len(host.executions) == 1 and host.writes == []
+    read = read_host(host.execute, SnapshotRequest(netstat=True))
+    snap = read.snapshot
+    assert len(host.executions) == 1 and host.writes == [] and read.executions == 1
     assert snap.registry == {"TcpTimedWaitDelay": 30}
     assert snap.exclusions[("ipv6", "udp")] == (Exclusion(PortRange(50000, 60), True),)
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import (
-    PortRange,
-    TcpipValueError,
-    dynamic_range_to_set,
-    to_int,
-)
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange, dynamic_range_to_set
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError, to_int
 
 
 @pytest.mark.parametrize(

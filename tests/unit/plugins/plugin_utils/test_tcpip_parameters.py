@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.portscale.tcpip.plugins.plugin_utils import tcpip_parameters
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import converge
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import ALL_COMBOS, HostSnapshot
-from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange, TcpipValueError
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import tcpip_parameters
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.converge import converge
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import ALL_COMBOS, HostSnapshot
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
 
