@@ -7,8 +7,11 @@ The options are written once, in the stub that ansible-doc shows; the action plu
 arguments against the spec computed here. ansible-test does not compare docs with an action plugin's
 arguments, so this is also what keeps the two from drifting apart.
 
-Parsing the YAML took 4-6 ms, 8-11 % of a ``raw`` task, on every task on every host; it is parsed once per process and
-stub, and each caller gets its own copy (ansible-core's validator must not be able to change the cached one).
+Parsing the YAML with PyYAML's pure-Python loader took 3-6 ms, 8-11 % of a ``raw`` task, on every task on every host.
+Ansible runs each task in a fresh worker process, so a cache alone cannot save that: the stub is parsed with libyaml when
+PyYAML has it (as ansible-core parses playbooks; 0.2-0.4 ms, the same result, which a unit test checks for every stub),
+once per process and stub (the role's filters ask for the same specs many times in one process), and each caller
+gets its own copy (ansible-core's validator must not be able to change the cached one).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import typing as t
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Documentation keys that carry over to an argument spec under the same name.
 _SPEC_KEYS = ("type", "default", "choices", "elements", "required", "aliases", "no_log")
 
@@ -33,7 +37,7 @@ def _option_spec(doc_option: dict[str, t.Any]) -> dict[str, t.Any]:
 
 @functools.lru_cache(maxsize=None)
 def _parsed(documentation: str) -> dict[str, dict[str, t.Any]]:
-    doc = yaml.safe_load(documentation)
+    doc = yaml.load(documentation, Loader=_LOADER)  # a safe loader: libyaml's or PyYAML's
     return {name: _option_spec(option) for name, option in (doc.get("options") or {}).items()}
 
 

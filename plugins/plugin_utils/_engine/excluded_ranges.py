@@ -180,7 +180,7 @@ def plan(request: ExclusionRequest, snapshot: HostSnapshot) -> Plan:
                                       "started again)")
     busy = _ports_in_use(snapshot, adding_by_combo)
     if busy:
-        # Windows refuses to exclude a port in use (FACTS §3.4); refusing here keeps the task from adding to one table and
+        # Windows refuses to exclude a port in use (docs/windows-facts.md §3.4); refusing here keeps the task from adding to one table and
         # then failing on another (a listener on IPv4 only would let the IPv6 add through first).
         text = "; ".join(f"{key}: {', '.join(map(str, ports[:20]))}{' ...' if len(ports) > 20 else ''}" for key, ports in busy.items())
         raise TcpipValueError.refusal("ranges", f"ports to exclude are in use on the host ({text}); Windows refuses to exclude a port "

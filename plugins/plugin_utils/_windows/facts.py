@@ -8,7 +8,7 @@ thresholds, the probe's bounds) live with the code that chooses them, not here.
 
 from __future__ import annotations
 
-# Ports and the dynamic port range (§2.3, §5.1): netsh refuses a start below 1025, fewer than 255 ports and an end past
+# Ports and the dynamic port range (docs/windows-facts.md §2.3, §5.1): netsh refuses a start below 1025, fewer than 255 ports and an end past
 # 65535. Vista / Server 2008 and later default to 49152 with 16384 ports, per IP version and protocol.
 PORT_MIN = 1
 PORT_MAX = 65535
@@ -23,18 +23,18 @@ PROTOCOLS = ("tcp", "udp")
 # with integrity levels in a token (whoami /groups).
 FIRST_DYNAMICPORT_BUILD = 6000
 
-# The Tcpip\Parameters values the collection manages and reads (§4, §5.2, §5.3); Windows reads both only at boot, and
+# The Tcpip\Parameters values the collection manages and reads (docs/windows-facts.md §4, §5.2, §5.3); Windows reads both only at boot, and
 # only as REG_DWORDs.
 TCPIP_DWORD_VALUES = ("MaxUserPort", "TcpTimedWaitDelay")
 
-# MaxUserPort (§5.2): valid 5000-65534 [KB 196271]. Before Vista the outbound TCP ports are 1025..MaxUserPort
+# MaxUserPort (docs/windows-facts.md §5.2): valid 5000-65534 [KB 196271]. Before Vista the outbound TCP ports are 1025..MaxUserPort
 # (default 5000); on Vista and later a MaxUserPort value rewrites the TCP dynamic range at boot to 1024..MaxUserPort.
 MAX_USER_PORT_LIMITS = (5000, 65534)
 LEGACY_DEFAULT_MAX_USER_PORT = 5000
 LEGACY_RANGE_START = 1025
 MAX_USER_PORT_BOOT_START = 1024
 
-# TcpTimedWaitDelay in seconds (§5.3): 30-300 on Windows 8 / Server 2012 and earlier, 2-300 from Windows 8.1 /
+# TcpTimedWaitDelay in seconds (docs/windows-facts.md §5.3): 30-300 on Windows 8 / Server 2012 and earlier, 2-300 from Windows 8.1 /
 # Server 2012 R2 (build 9600); absent, TIME_WAIT lasts 120 s. A value outside the host's limits is ignored (the default
 # applies) [INF from the documented limits].
 TIMED_WAIT_DELAY_LIMITS_LEGACY = (30, 300)
@@ -50,7 +50,7 @@ def timed_wait_delay_limits(os_build: int | None) -> tuple[int, int]:
     return TIMED_WAIT_DELAY_LIMITS
 
 
-# WinNAT/HNS reserve blocks of 100 ports inside the dynamic range (§3.5); smaller system rows are HTTP.sys/WinRM
+# WinNAT/HNS reserve blocks of 100 ports inside the dynamic range (docs/windows-facts.md §3.5); smaller system rows are HTTP.sys/WinRM
 # registrations.
 WINNAT_BLOCK_MIN = 100
 
@@ -64,7 +64,7 @@ REUSE_UPDATE_BUILD = 9200
 # in every display language [DOC: Microsoft, "Well-known SIDs": S-1-16-12288 High Mandatory Level, S-1-16-16384].
 ELEVATED_LABEL_SIDS = ("S-1-16-12288", "S-1-16-16384")
 
-# The System log's Tcpip exhaustion events (§6.3 step 3): 4227, a local endpoint still in TIME_WAIT towards the same
+# The System log's Tcpip exhaustion events (docs/windows-facts.md §6.3 step 3): 4227, a local endpoint still in TIME_WAIT towards the same
 # remote one; 4231, no ephemeral port left.
 TCPIP_EVENT_IDS = (4227, 4231)
 

@@ -50,7 +50,7 @@ def max_user_port_boot_range(max_user_port: int) -> PortRange:
 
 
 def legacy_tcp_range(max_user_port: int | None) -> PortRange:
-    """Where outbound TCP ports come from before Vista: 1025..MaxUserPort, 5000 when it is absent (§5.2)."""
+    """Where outbound TCP ports come from before Vista: 1025..MaxUserPort, 5000 when it is absent (docs/windows-facts.md §5.2)."""
     return PortRange.from_bounds(LEGACY_RANGE_START, max_user_port or LEGACY_DEFAULT_MAX_USER_PORT)
 
 

@@ -207,7 +207,7 @@ def netstat(protocol: str | None = None, bound: bool = False) -> NativeCommand:
     """``netstat -ano`` (every protocol and IP version) or limited with ``-p``.
 
     ``bound`` adds ``-q``: BOUND sockets hold ephemeral ports but ``-ano`` hides them. ``-q`` needs Windows 10 /
-    Server 2016 (or 2012 R2 with an update); older hosts reject it (FACTS §6.1, §6.3 step 6).
+    Server 2016 (or 2012 R2 with an update); older hosts reject it (docs/windows-facts.md §6.1, §6.3 step 6).
     """
     flags = "-anoq" if bound else "-ano"
     if protocol is None:

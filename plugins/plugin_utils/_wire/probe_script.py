@@ -8,7 +8,7 @@ a user types reaches PowerShell as code. It is written for Windows PowerShell 5.
 ``::new()``-only types, no ternary, no ``??``, no ``-AsHashtable``; socket options are made with
 ``[Enum]::ToObject`` because PowerShell refuses to cast an undefined value (0x3006) to ``SocketOptionName``.
 
-What it does (contract §4): start a loopback ``TcpListener`` when ``target_port`` is 0 and accept every connection
+What it does (docs/probe-contract.md §4): start a loopback ``TcpListener`` when ``target_port`` is 0 and accept every connection
 as it arrives (an overflowing backlog would turn into 10061 instead of a port error); open ``count`` client sockets
 one by one, each optionally with SO_REUSE_UNICASTPORT (0x3007) / SO_PORT_SCALABILITY (0x3006) and an explicit bind
 to ``local_addresses[i % K]``; check a Stopwatch deadline before every attempt and bound every connect by the time

@@ -188,10 +188,18 @@ def test_choices_types_and_exclusions_are_enforced_by_the_spec(name, args, fragm
 def test_the_spec_is_parsed_once_per_stub_and_each_caller_gets_a_copy(monkeypatch):
     """The YAML is parsed once per process and stub (it cost 4-6 ms per task); a caller changing its copy changes no other."""
     calls = []
-    real = argspec.yaml.safe_load
-    monkeypatch.setattr(argspec.yaml, "safe_load", lambda text: calls.append(text) or real(text))
+    real = argspec.yaml.load
+    monkeypatch.setattr(argspec.yaml, "load", lambda text, Loader: calls.append(text) or real(text, Loader=Loader))
     argspec._parsed.cache_clear()  # pylint: disable=protected-access
     first = argument_spec_from_doc(DYNAMIC_RANGE_DOC)
     first["start"]["type"] = "changed"
     second = argument_spec_from_doc(DYNAMIC_RANGE_DOC)
     assert len(calls) == 1 and second["start"]["type"] == "int"
+
+
+@pytest.mark.parametrize("name", ["win_dynamic_port_range", "win_excluded_port_range", "win_port_info", "win_port_probe",
+                                  "win_tcpip_parameters", "port_capacity_report"])
+def test_libyaml_reads_every_stub_as_pyyaml_does(name):
+    """The spec is parsed with libyaml when PyYAML has it (a task pays the parse: each runs in a fresh worker process)."""
+    documentation = importlib.import_module(f"ansible_collections.portscale.tcpip.plugins.modules.{name}").DOCUMENTATION
+    assert yaml.load(documentation, Loader=argspec._LOADER) == yaml.safe_load(documentation)  # pylint: disable=protected-access
