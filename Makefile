@@ -161,12 +161,16 @@ simulator-test: venv venv-cores $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK)
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider simulator/tests
 
 # `pip install ./simulator` in a fresh virtualenv (no editable install, the pinned dependency versions) gives a working
-# portscale-winsim: --help, and a one-host fleet started, controlled and stopped.
+# portscale-winsim: --help, and a one-host fleet started, controlled and stopped. It installs from a copy of the files
+# git knows (as a fresh clone has them), so the build leaves nothing in the work tree.
 WINSIM_CHECK := $(BUILD)/winsim-install-check
 simulator-install-check:
 	rm -rf $(WINSIM_CHECK)
+	mkdir -p $(WINSIM_CHECK)/checkout
+	git ls-files -z --cached --others --exclude-standard simulator | while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done \
+	  | tar --null -T - -cf - | tar -xf - -C $(WINSIM_CHECK)/checkout
 	$(PYTHON_DEFAULT) -m venv $(WINSIM_CHECK)/venv
-	$(WINSIM_CHECK)/venv/bin/python -m pip install $(PIP_FLAGS) ./simulator -c $(CONSTRAINTS)
+	cd $(WINSIM_CHECK)/checkout && $(WINSIM_CHECK)/venv/bin/python -m pip install $(PIP_FLAGS) ./simulator -c $(ROOT)/$(CONSTRAINTS)
 	$(WINSIM_CHECK)/venv/bin/portscale-winsim --help > /dev/null
 	$(WINSIM_CHECK)/venv/bin/portscale-winsim start --state-dir $(WINSIM_CHECK)/sim --count 1 --daemon --max-lifetime 300
 	set +e; $(WINSIM_CHECK)/venv/bin/portscale-winsim ctl --state-dir $(WINSIM_CHECK)/sim win001 counters > /dev/null; \
