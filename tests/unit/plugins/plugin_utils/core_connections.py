@@ -20,9 +20,9 @@ import typing as t
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 
-from ansible_collections.portscale.tcpip.tests.simulator import shell
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
-from ansible_collections.portscale.tcpip.tests.simulator.sshfront.exec_line import powershell_exec_command
+from portscale_winsim import shell
+from portscale_winsim.model import HostModel
+from portscale_winsim.sshfront.exec_line import powershell_exec_command
 
 # ssh: sshd with PowerShell as its DefaultShell, the pairing Ansible's Windows SSH guide gives for
 # ansible_shell_type=powershell (2.16-2.17 need it); ssh-cmd: Windows OpenSSH's default, cmd.exe (2.18 and later).

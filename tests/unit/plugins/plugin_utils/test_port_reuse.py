@@ -13,7 +13,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import arg
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.parsers import ParsedConnection
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import PortRange
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 
 DEFAULTS = {name: spec.get("default") for name, spec in argument_spec_from_doc(DOCUMENTATION).items()}

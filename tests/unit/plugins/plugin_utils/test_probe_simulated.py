@@ -14,7 +14,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils import probe, prob
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.tcpip import TcpipValueError
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.argspec import argument_spec_from_doc
 from ansible_collections.portscale.tcpip.plugins.modules.win_port_probe import DOCUMENTATION
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost as BaseSimHost
 

@@ -11,7 +11,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils import capacity, c
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.converge import converge
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.findings import registry_findings
 from ansible_collections.portscale.tcpip.plugins.plugin_utils.snapshot import HostSnapshot, RegistryValue
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 
 MARKER_KEY = "HKLM\\SOFTWARE\\portscale.tcpip"

@@ -10,7 +10,7 @@ import io
 import json
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils import port_info, report, report_files, role_summary
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 
 
