@@ -36,7 +36,7 @@ TEST_PATH_LATEST := $(PYBIN):$(VENV_LATEST)/bin:$(PATH)
 ANSIBLE_TEST_FLAGS := --venv --color no
 
 .PHONY: help venv venv-latest tree pybin get-pip test sanity sanity-latest units units-latest lint changelog-lint \
-        build install-check simulator-test integration integration-psrp clean distclean constraints
+        build install-check simulator-test simulator-install-check integration integration-psrp clean distclean constraints
 
 help:
 	@echo "make test           the whole suite (what CI runs)"
@@ -49,7 +49,8 @@ help:
 	@echo "make lint           ansible-lint (production profile)"
 	@echo "make changelog-lint antsibull-changelog lint"
 	@echo "make build          build the collection tarball and install it from the tarball"
-	@echo "make simulator-test the simulated Windows host's own tests"
+	@echo "make simulator-test the simulated Windows host's own tests (simulator/, the portscale-winsim package)"
+	@echo "make simulator-install-check   pip install ./simulator in a fresh venv; portscale-winsim starts a host"
 	@echo "make integration    ansible-test windows-integration against simulated hosts (NTLM, message encryption)"
 	@echo "make integration-psrp   the same targets over the psrp connection (inventory.psrp)"
 	@echo "make reliability    the reliability and security matrix against simulated hosts (docs/reliability.md)"
@@ -73,7 +74,20 @@ $(VENV_LATEST)/.stamp: requirements/latest.txt $(CONSTRAINTS)
 	$(VENV_LATEST)/bin/python -m pip install $(PIP_FLAGS) -r requirements/latest.txt -c $(CONSTRAINTS)
 	touch $@
 
+# The simulated Windows host (simulator/, the portscale-winsim package), installed editable into .venv: the console
+# script portscale-winsim and `import portscale_winsim` run this checkout's sources. The venv may be shared by several
+# checkouts (git worktrees), so the rule checks where the installed package points, not only a stamp.
+WINSIM := $(VENV)/bin/portscale-winsim
+WINSIM_SRC := $(realpath $(ROOT))/simulator/src
+WINSIM_STAMP := $(VENV)/.stamp-winsim
+
 venv: $(VENV)/.stamp
+	@where=$$($(VENV)/bin/python -c 'import os, portscale_winsim as p; print(os.path.dirname(os.path.dirname(os.path.realpath(p.__file__))))' 2>/dev/null || true); \
+	if [ "$$where" != "$(WINSIM_SRC)" ] || [ ! -x $(WINSIM) ] || [ simulator/pyproject.toml -nt $(WINSIM_STAMP) ] || [ $(CONSTRAINTS) -nt $(WINSIM_STAMP) ]; then \
+	  echo "$(VENV)/bin/python -m pip install $(PIP_FLAGS) -e ./simulator -c $(CONSTRAINTS)"; \
+	  $(VENV)/bin/python -m pip install $(PIP_FLAGS) -e ./simulator -c $(CONSTRAINTS) && touch $(WINSIM_STAMP); \
+	fi
+
 venv-latest: $(VENV_LATEST)/.stamp
 
 # A folder of symlinks to the real interpreters, put first on PATH for ansible-test.
@@ -107,7 +121,8 @@ tree:
 # The parts of `make test`, in order. Larger features add theirs from their own file under mk/ (included here).
 # Sanity runs on the oldest core (mk/cores.mk: sanity-oldest) and the newest (sanity-latest), as the 15-minute budget
 # of `make test` allows; `make sanity` (2.19, between them) stays available on its own.
-TEST_PARTS := units sanity-latest units-latest lint changelog-lint build simulator-test integration integration-psrp
+TEST_PARTS := units sanity-latest units-latest lint changelog-lint build simulator-test simulator-install-check integration \
+              integration-psrp
 -include $(wildcard mk/*.mk)
 
 test: $(TEST_PARTS)
@@ -142,16 +157,31 @@ build: venv
 # ansible.windows 3.2.0 and the newest (mk/demo.mk): their own win_reboot code runs against the host model too; the
 # other cores' venvs (mk/cores.mk): raw over psrp runs on each of them.
 simulator-test: venv venv-cores $(DEMO_WINDOWS_MARK) $(DEMO_WINDOWS_3_2_MARK)
-	@if [ -d tests/simulator/tests ]; then \
-	  SIMULATOR_ANSIBLE_WINDOWS=$(DEMO_COLLECTIONS):$(DEMO_COLLECTIONS_3_2) SIMULATOR_REQUIRE_CORES=1 \
-	  PYTHONPATH=$(ROOT)/tests $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/simulator/tests; \
-	else echo "no simulator tests yet"; fi
+	SIMULATOR_ANSIBLE_WINDOWS=$(DEMO_COLLECTIONS):$(DEMO_COLLECTIONS_3_2) SIMULATOR_REQUIRE_CORES=1 \
+	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider simulator/tests
+
+# `pip install ./simulator` in a fresh virtualenv (no editable install, the pinned dependency versions) gives a working
+# portscale-winsim: --help, and a one-host fleet started, controlled and stopped. It installs from a copy of the files
+# git knows (as a fresh clone has them), so the build leaves nothing in the work tree.
+WINSIM_CHECK := $(BUILD)/winsim-install-check
+simulator-install-check:
+	rm -rf $(WINSIM_CHECK)
+	mkdir -p $(WINSIM_CHECK)/checkout
+	git ls-files -z --cached --others --exclude-standard simulator | while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done \
+	  | tar --null -T - -cf - | tar -xf - -C $(WINSIM_CHECK)/checkout
+	$(PYTHON_DEFAULT) -m venv $(WINSIM_CHECK)/venv
+	cd $(WINSIM_CHECK)/checkout && $(WINSIM_CHECK)/venv/bin/python -m pip install $(PIP_FLAGS) ./simulator -c $(ROOT)/$(CONSTRAINTS)
+	$(WINSIM_CHECK)/venv/bin/portscale-winsim --help > /dev/null
+	$(WINSIM_CHECK)/venv/bin/portscale-winsim start --state-dir $(WINSIM_CHECK)/sim --count 1 --daemon --max-lifetime 300
+	set +e; $(WINSIM_CHECK)/venv/bin/portscale-winsim ctl --state-dir $(WINSIM_CHECK)/sim win001 counters > /dev/null; \
+	  rc=$$?; $(WINSIM_CHECK)/venv/bin/portscale-winsim stop --state-dir $(WINSIM_CHECK)/sim; exit $$rc
+	rm -rf $(WINSIM_CHECK)
 
 # ansible-test windows-integration against a fleet of simulated hosts of several Windows versions, over NTLM with
 # message encryption. The simulator's inventory goes where ansible-test looks by default (its --venv delegation only
 # carries inventories that live inside the collection). The targets also run unchanged against a real inventory:
 # put it at build/ansible_collections/portscale/tcpip/tests/integration/inventory.winrm and run ansible-test there.
-SIM := PYTHONPATH=$(ROOT)/tests $(VENV)/bin/python -m simulator
+SIM := $(WINSIM)
 INTEGRATION_SIM_DIR := $(BUILD)/sim-integration
 # win11 runs Hyper-V NAT (WinNAT reservations for win_excluded_port_range's winnat_restart tests); win2008r2 is the
 # one host older than build 9600, where TcpTimedWaitDelay below 30 must be refused.
@@ -186,4 +216,4 @@ clean:
 	rm -rf $(BUILD) tests/output
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_LATEST)
+	rm -rf $(VENV) $(VENV_LATEST) simulator/src/*.egg-info

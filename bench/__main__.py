@@ -37,7 +37,7 @@ def run(config: BenchConfig) -> dict:
     sim_sections = [s for s in config.sections if s != "throughput"]
     if sim_sections:
         started = time.monotonic()
-        with SimFleet(os.path.join(config.work_dir, "sim"), config.tests_dir, config.simulator_hosts) as fleet:
+        with SimFleet(os.path.join(config.work_dir, "sim"), config.simulator_hosts) as fleet:
             _log(f"simulator: {config.simulator_hosts} hosts, pid {fleet.pid}, started in {time.monotonic() - started:.1f} s")
             if "wire" in config.sections:
                 _log("section 1: requests and bytes per task")
@@ -61,7 +61,7 @@ def run(config: BenchConfig) -> dict:
                                                                    converged="fleet" in config.sections and config.faster_hosts <= max(config.fleet_sizes))
     if "throughput" in config.sections:
         _log("section 4: simulator throughput")
-        results["sections"]["throughput"] = throughput.run_section(config.tests_dir, max(config.fleet_sizes), 8, config.throughput_seconds)
+        results["sections"]["throughput"] = throughput.run_section(max(config.fleet_sizes), 8, config.throughput_seconds)
     return results
 
 

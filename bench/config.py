@@ -64,7 +64,7 @@ def _sections(text: str) -> tuple[str, ...]:
 def parse(argv: list[str] | None = None) -> BenchConfig:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark portscale.tcpip against simulated Windows hosts.")
     parser.add_argument("--build", required=True, help="build dir: the collection tree is <build>/ansible_collections, results go to <build>/bench")
-    parser.add_argument("--tests-dir", required=True, help="the repository's tests/ dir (holds the simulator package)")
+    parser.add_argument("--tests-dir", required=True, help="the repository's tests/ dir (its parent names the commit measured)")
     parser.add_argument("--output", default=None, help="JSON results (default <build>/bench/results.json)")
     parser.add_argument("--sections", type=_sections, default=SECTIONS, help=f"comma-separated subset of {','.join(SECTIONS)}")
     parser.add_argument("--hosts", type=_int_list, default=(25, 50, 100), help="fleet sizes (default 25,50,100)")

@@ -17,7 +17,7 @@ import sys
 
 import yaml
 
-from simulator.control import ControlClient
+from portscale_winsim.control import ControlClient
 
 START_TIMEOUT = 300
 # A forgotten simulator stops by itself; the benchmark also stops it in a finally block and on SIGTERM.
@@ -32,9 +32,8 @@ class SimFleetError(Exception):
 class SimFleet:
     """One simulator daemon with ``count`` generic hosts under ``state_dir`` (NTLM over HTTP, like a default Windows host)."""
 
-    def __init__(self, state_dir: str, tests_dir: str, count: int, latency_ms: int = 0) -> None:
+    def __init__(self, state_dir: str, count: int, latency_ms: int = 0) -> None:
         self.state_dir = state_dir
-        self.tests_dir = tests_dir
         self.count = count
         self.latency_ms = latency_ms
         self.pid = 0
@@ -42,8 +41,8 @@ class SimFleet:
         self.inventory: dict = {}
 
     def _cli(self, *args: str, timeout: float = START_TIMEOUT) -> str:
-        env = dict(os.environ, PYTHONPATH=self.tests_dir)
-        done = subprocess.run([sys.executable, "-m", "simulator", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        # The installed portscale-winsim (make venv installs simulator/ into .venv), run by this interpreter.
+        done = subprocess.run([sys.executable, "-m", "portscale_winsim", *args], capture_output=True, text=True, timeout=timeout, check=False)
         if done.returncode != 0:
             raise SimFleetError(f"simulator {args[0]} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
         return done.stdout

@@ -13,6 +13,6 @@ BENCH_JSON := $(BUILD)/bench/results.json
 .PHONY: bench
 
 bench: venv tree
-	PYTHONPATH=$(ROOT):$(ROOT)/tests $(VENV)/bin/python -m bench --build $(BUILD) --tests-dir $(ROOT)/tests --output $(BENCH_JSON) \
+	PYTHONPATH=$(ROOT) $(VENV)/bin/python -m bench --build $(BUILD) --tests-dir $(ROOT)/tests --output $(BENCH_JSON) \
 	  --sections $(BENCH_SECTIONS) --hosts $(BENCH_HOSTS) --latencies $(BENCH_LATENCIES) --forks $(BENCH_FORKS) \
 	  --repeats $(BENCH_REPEATS) --fleet-repeats $(BENCH_FLEET_REPEATS) --faster-hosts $(BENCH_FASTER_HOSTS)

@@ -29,7 +29,7 @@ demo-windows-3.2.0: $(DEMO_WINDOWS_3_2_MARK)
 # Without ansible.windows (no package index) the demo still runs: it reboots through the simulator instead.
 demo: venv tree
 	@$(MAKE) --no-print-directory demo-windows || echo "ansible.windows could not be fetched: the demo reboots through the simulator"
-	$(VENV)/bin/python tools/demo/demo.py --root $(ROOT) --build $(BUILD) --report $(REPORT_DIR) \
+	$(VENV)/bin/python tools/demo/demo.py --build $(BUILD) --report $(REPORT_DIR) \
 	  --collections $(BUILD):$(DEMO_COLLECTIONS) --python $(VENV)/bin/python
 
 # The report renders in a real browser: headless Chromium takes a screenshot of the HTML report and the test reads

@@ -18,7 +18,7 @@ MOLECULE_ENV := PATH=$(VENV)/bin:$(PATH) ANSIBLE_HOME=$(MOLECULE_DIR)/ansible-ho
 MOLECULE := $(MOLECULE_ENV) $(VENV)/bin/molecule
 # Stops a simulator that a killed or failed run left behind (destroy.yml normally has).
 MOLECULE_SIM_STOP := if [ -f $(MOLECULE_SIM_DIR)/fleet.json ]; then \
-  PYTHONPATH=$(ROOT)/tests $(VENV)/bin/python -m simulator stop --state-dir $(MOLECULE_SIM_DIR); fi
+  $(WINSIM) stop --state-dir $(MOLECULE_SIM_DIR); fi
 
 # The role against simulated hosts (scenario `default`); the real-host scenario when one is configured.
 molecule: venv

@@ -223,9 +223,8 @@ class Runner:
         return env
 
     def simulator(self, *args):
-        env = self.env(self.home)
-        env["PYTHONPATH"] = str(ROOT / "tests")
-        return subprocess.run([str(self.venv_bin / "python"), "-m", "simulator", *args], env=env, capture_output=True,
+        # portscale-winsim as the docs install it; make venv installs simulator/ into the toolchain's venv.
+        return subprocess.run([str(self.venv_bin / "portscale-winsim"), *args], env=self.env(self.home), capture_output=True,
                               text=True, timeout=120, check=False)
 
     def stop_leftovers(self, folder):

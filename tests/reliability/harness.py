@@ -3,7 +3,7 @@
 """Run real ansible-playbook against simulated hosts and read back every task result (the record callback).
 
 The collection under test is the copy ``make tree`` puts under build/ (PORTSCALE_COLLECTIONS_PATH); the hosts are a
-simulator fleet started by the test in this process (``simulator.fleet.start_fleet``), on 127.0.0.1 only.
+simulator fleet started by the test in this process (``portscale_winsim.fleet.start_fleet``), on 127.0.0.1 only.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import typing as t
 
 import yaml
 
-from simulator.fleet import FleetError, HostSpec, start_fleet
+from portscale_winsim.fleet import FleetError, HostSpec, start_fleet
 
 __all__ = ["HostSpec", "RANGE_KEYS", "SimFleet", "fleet_of", "model_dword", "model_ranges"]
 
@@ -104,7 +104,7 @@ def fleet_of(state_dir: str, specs: list[HostSpec], **options: t.Any) -> t.Itera
     options.setdefault("reboot_grace", 0.5)
     with contextlib.ExitStack() as stack:
         # The suite runs in two workers (mk/reliability.mk): another worker's fleet can take a port between the free
-        # check (simulator.fleet.pick_ports) and the listen. Only that race is retried, with freshly picked ports.
+        # check (portscale_winsim.fleet.pick_ports) and the listen. Only that race is retried, with freshly picked ports.
         for attempt in range(START_ATTEMPTS):
             try:
                 handle = stack.enter_context(start_fleet(state_dir, count=0, hosts=specs, **options))

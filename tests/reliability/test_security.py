@@ -840,7 +840,7 @@ def test_every_generated_inventory_points_at_127_0_0_1(fleet):
 # ----------------------------------------------------------------------------------------------------------------
 # Static check: addresses the repository's test, bench and tool code binds or connects to
 
-SCANNED = ("tests", "bench", "tools", "extensions/molecule")
+SCANNED = ("tests", "simulator", "bench", "tools", "extensions/molecule")
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 # Calls whose first argument (or host= keyword) is always a bind or connect address.
 ADDRESS_CALLS = {"connect_ex", "create_connection", "open_connection", "start_server", "create_server", "HTTPConnection",
@@ -852,7 +852,7 @@ MAYBE_ADDRESS_CALLS = {"bind", "connect", "listen", "Session", "urlopen", "post"
 HOST_KEYWORDS = ("host", "address", "endpoint", "url")
 # Call sites whose address is computed, each checked by hand (file, the address expression as written, why it is local).
 REVIEWED = {
-    ("tests/simulator/tests/test_ssh_front.py", "(address, port)"):
+    ("simulator/tests/test_ssh_front.py", "(address, port)"):
         "can_connect(): called with 127.0.0.1, 127.0.0.2 and ::1 only, to prove the SSH front end is loopback-only",
     ("tests/reliability/test_security.py", "(address, port)"):
         "refuses(): this machine's own other addresses, to prove the simulator is not reachable on them (S-11)",
@@ -891,12 +891,18 @@ def _is_host_name_or_ip(text: str) -> bool:
         return text == "localhost" or bool(re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", text))
 
 
+def _not_source(path: pathlib.Path) -> bool:
+    """Bytecode, and what building the simulator package leaves in its folder (git ignores both)."""
+    parts = path.relative_to(REPO).parts
+    return "__pycache__" in parts or parts[:2] == ("simulator", "build") or any(part.endswith(".egg-info") for part in parts)
+
+
 def socket_call_sites() -> list[tuple[str, int, str, str]]:
     """(file, line, call, verdict) for every bind/connect-like call in the scanned Python code."""
     sites = []
     for folder in SCANNED:
         for path in sorted((REPO / folder).rglob("*.py")):
-            if "__pycache__" in path.parts:
+            if _not_source(path):
                 continue
             relative = str(path.relative_to(REPO))
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -934,25 +940,25 @@ TEXT_SUFFIXES = {".py", ".yml", ".yaml", ".ini", ".cfg", ".j2", ".sh", ".json", 
 # answer; it opens no socket). Folder -> why. A literal anywhere else fails the test until reviewed.
 DATA_FOLDERS = {
     "tests/unit/": "parser, capacity and action samples: netstat/reg text as a Windows host prints it",
-    "tests/simulator/tests/": "expected netstat rows of the simulated host; 192.0.2.x (RFC 5737) as a simulated probe bind address",
-    "tests/simulator/model/": "the simulated host's connection table (netstat rows it prints), RFC 5737 peers",
+    "simulator/tests/": "expected netstat rows of the simulated host; 192.0.2.x (RFC 5737) as a simulated probe bind address",
+    "simulator/src/portscale_winsim/model/": "the simulated host's connection table (netstat rows it prints), RFC 5737 peers",
     "tests/integration/targets/": "filters over netstat output rows (the wildcard address = listening on every address of the host)",
 }
 # Single literals elsewhere, reviewed: none is ever given to a socket.
 NOT_ADDRESSES = {
-    ("tests/simulator/shell/ps_errors.py", "1.1.0.1"): "the CLIXML schema version PowerShell writes",
-    ("tests/simulator/wsman/auth.py", "2.2.9.1"): "a section number of MS-WSMV in the docstring",
-    ("tests/simulator/probe.py", "0.0.0.0"): "the wildcard address of the simulated host's netstat rows, compared as text",
+    ("simulator/src/portscale_winsim/shell/ps_errors.py", "1.1.0.1"): "the CLIXML schema version PowerShell writes",
+    ("simulator/src/portscale_winsim/wsman/auth.py", "2.2.9.1"): "a section number of MS-WSMV in the docstring",
+    ("simulator/src/portscale_winsim/probe.py", "0.0.0.0"): "the wildcard address of the simulated host's netstat rows, compared as text",
     ("tests/reliability/test_bad_input.py", "0.0.0.0"): "netstat rows given to the parse_netstat filter as text",
-    ("tests/simulator/psrp/session.py", "1.1.0.1"): "the CLIXML schema version PowerShell writes",
-    ("tests/simulator/psrp/records.py", "2.2.3.15"): "a section number of MS-PSRP (ErrorRecord) in the docstring",
-    ("tests/simulator/psrp/session.py", "2.2.2.9"): "a section number of MS-PSRP in a comment",
-    ("tests/simulator/psrp/session.py", "2.2.3.11"): "a section number of MS-PSRP in a comment",
-    ("tests/simulator/psrp/session.py", "3.1.4.1"): "a section number of MS-PSRP in a comment",
-    ("tests/simulator/shell/runspace.py", "2.2.2.20"): "a section number of MS-PSRP in a comment",
-    ("tests/simulator/shell/runspace.py", "2.2.2.24"): "a section number of MS-PSRP in a comment",
-    ("tests/simulator/shell/runspace.py", "2.2.3.17"): "a section number of MS-PSRP (host method identifiers)",
-    ("tests/simulator/wsman/psrp_soap.py", "3.1.4.14"): "a section number of MS-PSRP in a comment",
+    ("simulator/src/portscale_winsim/psrp/session.py", "1.1.0.1"): "the CLIXML schema version PowerShell writes",
+    ("simulator/src/portscale_winsim/psrp/records.py", "2.2.3.15"): "a section number of MS-PSRP (ErrorRecord) in the docstring",
+    ("simulator/src/portscale_winsim/psrp/session.py", "2.2.2.9"): "a section number of MS-PSRP in a comment",
+    ("simulator/src/portscale_winsim/psrp/session.py", "2.2.3.11"): "a section number of MS-PSRP in a comment",
+    ("simulator/src/portscale_winsim/psrp/session.py", "3.1.4.1"): "a section number of MS-PSRP in a comment",
+    ("simulator/src/portscale_winsim/shell/runspace.py", "2.2.2.20"): "a section number of MS-PSRP in a comment",
+    ("simulator/src/portscale_winsim/shell/runspace.py", "2.2.2.24"): "a section number of MS-PSRP in a comment",
+    ("simulator/src/portscale_winsim/shell/runspace.py", "2.2.3.17"): "a section number of MS-PSRP (host method identifiers)",
+    ("simulator/src/portscale_winsim/wsman/psrp_soap.py", "3.1.4.14"): "a section number of MS-PSRP in a comment",
 }
 THIS_FILE = str(pathlib.Path(__file__).resolve().relative_to(REPO))
 
@@ -961,7 +967,7 @@ def ip_literals_outside_data() -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
     for folder in SCANNED:
         for path in sorted((REPO / folder).rglob("*")):
-            if not path.is_file() or path.suffix not in TEXT_SUFFIXES or "__pycache__" in path.parts:
+            if not path.is_file() or path.suffix not in TEXT_SUFFIXES or _not_source(path):
                 continue
             relative = str(path.relative_to(REPO))
             for literal in IP_LITERAL.findall(path.read_text(encoding="utf-8", errors="replace")):
@@ -1008,7 +1014,7 @@ def address_is_local(path: str, value: str) -> bool:
 
 @row("S-13")
 def test_test_bench_and_tool_code_binds_and_connects_to_loopback_only():
-    from simulator.fleet import HostInfo  # pylint: disable=import-outside-toplevel
+    from portscale_winsim.fleet import HostInfo  # pylint: disable=import-outside-toplevel
     # The one endpoint definition every ``.endpoint`` call site uses.
     assert HostInfo("x", 1, "https", ()).endpoint == "https://127.0.0.1:1/wsman"
     sites = socket_call_sites()

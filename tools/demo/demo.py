@@ -53,13 +53,13 @@ class Demo:
         self.reboot_with_ansible = any(
             os.path.isfile(os.path.join(path, "ansible_collections", "ansible", "windows", "plugins", "action", "win_reboot.py"))
             for path in args.collections.split(os.pathsep))
-        self.sim_env = dict(os.environ, PYTHONPATH=os.path.join(args.root, "tests"))
         self.started = False
 
     # -- simulator -------------------------------------------------------------------------------------------
 
     def sim(self, *argv: str, capture: bool = True) -> str:
-        done = subprocess.run([self.python, "-m", "simulator", *argv], env=self.sim_env, capture_output=capture, text=True,
+        # portscale-winsim, installed into the demo's Python (make venv installs simulator/ into .venv).
+        done = subprocess.run([self.python, "-m", "portscale_winsim", *argv], capture_output=capture, text=True,
                               timeout=120, check=False)
         if done.returncode != 0:
             raise DemoError(f"simulator {' '.join(argv[:1])} failed: {(done.stderr or done.stdout or '').strip()}")
@@ -291,7 +291,6 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", required=True, help="the repository (collection) root")
     parser.add_argument("--build", required=True, help="build folder (the simulator's state goes to <build>/demo-sim)")
     parser.add_argument("--collections", required=True, help="ANSIBLE_COLLECTIONS_PATH for the plays")
     parser.add_argument("--report", required=True, help="report folder")

@@ -3,7 +3,7 @@
 """ansible-core's own winrm, psrp and ssh connection plugins, of the core these tests run on, with only their network
 call replaced by the simulated host.
 
-The collection decides how to hand a script to each connection (plugins/plugin_utils/delivery.py); whether that is
+The collection decides how to hand a script to each connection (plugins/plugin_utils/_wire/delivery.py); whether that is
 right is for the connection plugins themselves to say, and they changed between 2.16 and 2.21. So these tests run
 each core's real ``exec_command`` (every wrapping, encoding and stdin handling it does) and give what it would put
 on the wire to the simulator's shell layer: a WinRS command line goes through cmd.exe's 8191-character limit and
@@ -20,9 +20,9 @@ import typing as t
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 
-from ansible_collections.portscale.tcpip.tests.simulator import shell
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
-from ansible_collections.portscale.tcpip.tests.simulator.sshfront.exec_line import powershell_exec_command
+from portscale_winsim import shell
+from portscale_winsim.model import HostModel
+from portscale_winsim.sshfront.exec_line import powershell_exec_command
 
 # ssh: sshd with PowerShell as its DefaultShell, the pairing Ansible's Windows SSH guide gives for
 # ansible_shell_type=powershell (2.16-2.17 need it); ssh-cmd: Windows OpenSSH's default, cmd.exe (2.18 and later).

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.delivery import WINRM, encode_powershell
-from ansible_collections.portscale.tcpip.tests.simulator import shell
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim import shell
+from portscale_winsim.model import HostModel
 
 ANSIBLE_CODEPAGE = 65001
 

@@ -16,8 +16,8 @@ from ansible.release import __version__ as ansible_core_version
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import delivery, probe_script
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.reader import SnapshotRequest, snapshot_commands
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire.remote import build_batch
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
-from ansible_collections.portscale.tcpip.tests.simulator.shell import stdin_script as simulated_loader
+from portscale_winsim.model import HostModel
+from portscale_winsim.shell import stdin_script as simulated_loader
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.core_connections import TRANSPORTS, connection
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
 

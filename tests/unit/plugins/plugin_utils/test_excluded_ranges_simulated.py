@@ -9,7 +9,7 @@ The action's result must say what the host has after the change, not what it had
 
 from __future__ import annotations
 
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParseError, parse_tasklist_csv, parse_wevtutil_events
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import commands
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils import samples
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 

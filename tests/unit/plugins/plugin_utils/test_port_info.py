@@ -13,7 +13,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import port_info
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 

@@ -13,7 +13,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import cap
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedConnection
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 
 DEFAULTS = {name: spec.get("default") for name, spec in argument_spec_from_doc(DOCUMENTATION).items()}

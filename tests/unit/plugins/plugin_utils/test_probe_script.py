@@ -13,7 +13,7 @@ import tree_sitter
 import tree_sitter_powershell
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import probe_script
-from ansible_collections.portscale.tcpip.tests.simulator import probe as simulated
+from portscale_winsim import probe as simulated
 
 PARAMS = {"schema": 1, "count": 4000, "timeout_ms": 30000, "target_host": "127.0.0.1", "target_port": 0,
           "reuse_unicast_port": True, "port_scalability": False, "local_addresses": ["127.0.0.1", "127.0.0.2"], "ip_version": 4}

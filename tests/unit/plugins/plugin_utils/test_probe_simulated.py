@@ -15,7 +15,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import pro
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import probe_script
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import run_action
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost as BaseSimHost
 

@@ -12,7 +12,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.converge i
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.findings import registry_findings
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import HostSnapshot, RegistryValue
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import commands
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 
 MARKER_KEY = "HKLM\\SOFTWARE\\portscale.tcpip"

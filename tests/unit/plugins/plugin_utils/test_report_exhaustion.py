@@ -11,7 +11,7 @@ import json
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import port_info
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import report, report_files, role_summary
-from ansible_collections.portscale.tcpip.tests.simulator.model import HostModel
+from portscale_winsim.model import HostModel
 from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
 
 
