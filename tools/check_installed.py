@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check a built collection tarball and its installed copy (run with ANSIBLE_COLLECTIONS_PATH set).
 
-1. the tarball holds no build products (venvs, ansible-test output, caches, the build folder) and no simulator file;
+1. the tarball holds no build products (venvs, ansible-test output, caches, the build folder) and no simulator file,
+   and stays within MAX_TARBALL_BYTES (the product, its integration targets and the user docs; issue 15);
 2. every module and filter in the source tree is listed by ``ansible-doc -l`` from the installed copy,
    and each one's documentation renders.
 """
@@ -16,6 +17,9 @@ import tarfile
 FORBIDDEN_PARTS = {".venv", ".venv-latest", "build", "output", "__pycache__", ".pytest_cache", ".git", ".ci", "tools",
                    # the simulated Windows host is the portscale-winsim package (simulator/), never in the tarball
                    "simulator", "portscale_winsim"}
+# What a user downloads: the product and what runs from the tarball. Tests and docs that need a checkout are left out
+# (galaxy.yml build_ignore), which is what keeps it this small.
+MAX_TARBALL_BYTES = 200 * 1024
 SOURCE = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -38,7 +42,11 @@ def main(tarball):
     leaked = [n for n in names if FORBIDDEN_PARTS & set(pathlib.PurePosixPath(n).parts)]
     if leaked:
         sys.exit(f"{tarball} ships files that build_ignore should exclude: {leaked[:10]}")
-    print(f"tarball: {os.path.getsize(tarball) / 1024:.0f} KiB, {len(names)} entries")
+    size = os.path.getsize(tarball)
+    print(f"tarball: {size / 1024:.1f} KiB, {len(names)} entries")
+    if size > MAX_TARBALL_BYTES:
+        sys.exit(f"{tarball} is {size} bytes, over {MAX_TARBALL_BYTES}: leave out what does not run from the tarball "
+                 "(galaxy.yml build_ignore) or shrink it")
     for kind, doc_type in (("modules", "module"), ("filter", "filter")):
         expected = plugin_names(kind)
         listing = ansible_doc("-t", doc_type, "-l", "portscale.tcpip")
