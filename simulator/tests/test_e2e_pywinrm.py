@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Real pywinrm against the real host model and shell layer: FACTS §10 bytes over Basic, NTLM+encryption and HTTPS."""
+"""Real pywinrm against the real host model and shell layer: docs/windows-facts.md §10 bytes over Basic, NTLM+encryption and HTTPS."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ DASHES = b"-" * 33
 
 
 def dynamicport(protocol: bytes, start: int = 49152, count: int = 16384) -> bytes:
-    """FACTS §1.2 / §10, byte for byte."""
+    """docs/windows-facts.md §1.2 / §10, byte for byte."""
     return (b"\r\nProtocol " + protocol + b" Dynamic Port Range\r\n" + DASHES + b"\r\nStart Port      : " + str(start).encode()
             + b"\r\nNumber of Ports : " + str(count).encode() + b"\r\n\r\n")
 

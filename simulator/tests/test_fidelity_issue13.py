@@ -129,7 +129,7 @@ def test_explicit_bind_inside_an_administered_exclusion_works():
 
 
 def test_bind_inside_a_winnat_block_is_refused_and_boot_plans_around_listeners():
-    """A WinNAT/HNS block refuses binds with 10013 (FACTS §3.5: microsoft/WSL#5514, docker/for-win#3171), so a load that
+    """A WinNAT/HNS block refuses binds with 10013 (docs/windows-facts.md §3.5: microsoft/WSL#5514, docker/for-win#3171), so a load that
     listens inside one is an impossible state: set_load refuses it, and the boot plan leaves listened ports alone."""
     model = HostModel.create("hvb", hyperv=True, load="none", seed=5)
     start, dummy = winnat_blocks(model)[0]
@@ -155,7 +155,7 @@ WSL_40984_UDP = (b"\r\nProtocol udp Dynamic Port Range\r\n----------------------
 
 def test_win11_25h2_prints_the_wide_dynamicport_labels():
     """microsoft/WSL#40984, Windows 10.0.26200.8875: `Start Port        : 1024` / `Number of Ports   : 13977` (colon at
-    column 18). 1024/13977 is the range MaxUserPort=15000 produces at boot (FACTS §5.2), which rebuilds the sample."""
+    column 18). 1024/13977 is the range MaxUserPort=15000 produces at boot (docs/windows-facts.md §5.2), which rebuilds the sample."""
     model = HostModel.create("w11", profile="win11-25h2")
     assert (model.os.build, model.os.ubr) == (26200, 8875)
     assert run(model, "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters /v MaxUserPort /t REG_DWORD /d 15000 /f").exit_code == 0
@@ -166,7 +166,7 @@ def test_win11_25h2_prints_the_wide_dynamicport_labels():
     assert lines[3].index(":") == 18 and lines[4].index(":") == 18
     # Numbers after the colon, whatever the padding (what the collection's parser reads).
     assert [int(m) for m in re.findall(r"[:\uff1a]\s*([0-9]+)\s*$", WSL_40984_TCP.decode(), re.M)] == [1024, 13977]
-    # Older builds keep the classic layout (colon at column 16), FACTS §1.2.
+    # Older builds keep the classic layout (colon at column 16), docs/windows-facts.md §1.2.
     for profile in ("win11", "server2025", "server2016"):
         classic = run(HostModel.create("c", profile=profile), "netsh int ipv4 show dynamicport tcp").stdout
         assert b"\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n" in classic

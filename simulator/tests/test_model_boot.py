@@ -29,7 +29,7 @@ def test_max_user_port_65534_rewrites_tcp_at_boot_only():
     model.reboot()
     assert model.effective.max_user_port == 65534
     for ip_version in (4, 6):
-        assert shown_range(model, ip_version, "tcp") == (1024, 64511)          # FACTS §5.2
+        assert shown_range(model, ip_version, "tcp") == (1024, 64511)          # docs/windows-facts.md §5.2
         assert shown_range(model, ip_version, "udp") == (49152, 16384)         # UDP untouched
         assert shown_range(model, ip_version, "tcp", "store=persistent") == (49152, 16384)
 
@@ -131,7 +131,7 @@ def test_winnat_follows_the_range_after_reboot_and_net_restart():
     model = HostModel.create("hv02", hyperv=True, load="none")
     run(model, "netsh int ipv4 set dynamicport tcp start=20000 num=1000")
     before = _winnat_blocks(model)
-    assert all(start >= 49152 for start, dummy in before)       # not recomputed by the netsh change (FACTS §2.5)
+    assert all(start >= 49152 for start, dummy in before)       # not recomputed by the netsh change (docs/windows-facts.md §2.5)
     assert run(model, "net stop winnat").exit_code == 0
     assert _winnat_blocks(model) == []
     assert run(model, "net start winnat").exit_code == 0

@@ -39,7 +39,7 @@ def test_legacy_profile_range_from_max_user_port():
     model = HostModel.create("old", profile="server2003")
     for proto in ("tcp", "udp"):
         rng = model.dynamic_range(4, proto)
-        assert (rng.start, rng.count, rng.end) == (1025, 3976, 5000)   # FACTS §5.1 "1025 ... 3976"
+        assert (rng.start, rng.count, rng.end) == (1025, 3976, 5000)   # docs/windows-facts.md §5.1 "1025 ... 3976"
     assert model.os.time_wait_min == 30 and not model.os.netstat_q
     assert not any(g.ip_version == 6 for g in model.connections)
 

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every FACTS §10 row and the §1–§4/§6 samples the natives claim, byte for byte (literals copied from FACTS).
+"""Every docs/windows-facts.md §10 row and the §1–§4/§6 samples the natives claim, byte for byte (literals copied from FACTS).
 
 Byte for byte against FACTS, which is not the same as byte-exact to Windows: FACTS records real captures only where
 its marks (and natives/texts.py's provenance) say so; the inferred parts of those texts (INF) are compared too, as the
@@ -51,7 +51,7 @@ def test_french_dynamicport_sample_cp850():
     result = run(host(locale="fr-FR"), "netsh int ipv4 show dynamicport tcp", codepage=850)
     expected = "\r\nPlage de ports dynamique du protocole tcp\r\n" + "-" * 33 + "\r\nPort de démarrage   : 49152\r\nNombre de ports     : 16384\r\n\r\n"
     assert result.stdout == expected.encode("cp850")
-    assert b"d\x82marrage" in result.stdout     # é is 0x82 in cp850 (FACTS §0)
+    assert b"d\x82marrage" in result.stdout     # é is 0x82 in cp850 (docs/windows-facts.md §0)
 
 
 # ---------------------------------------------------------------------------- §2 / §10 set dynamicport
@@ -137,7 +137,7 @@ def test_german_excludedportrange_sample():
                         Exclusion(4, "tcp", 50000, 50059, "administered")]
     out = run(model, "netsh int ipv4 show excludedportrange protocol=tcp", codepage=850).stdout.decode("cp850")
     lines = [line.rstrip() for line in out.split("\r\n")]
-    # FACTS §3.3 as printed there (copies lost trailing spaces, so compare right-stripped lines).
+    # docs/windows-facts.md §3.3 as printed there (copies lost trailing spaces, so compare right-stripped lines).
     assert lines == ["", 'Portausschlussbereiche für das Protokoll "tcp"', "", "Startport      Endport", "----------    --------",
                      "     28380       28380", "     49711       49810", "     50000       50059     *", "",
                      "* - Verwaltete Portausschlüsse.", "", ""]

@@ -32,7 +32,7 @@ MARKER_DATA = re.compile(r"^boot=(?P<boot>[0-9]{1,10}):effective=(?P<effective>[
                          r":written=(?P<written>[0-9]{1,10}|absent):known=(?P<known>[01])$")
 MARKER_ABSENT = "absent"
 
-# The host's own record of port exhaustion: the System log's events of the classic provider "Tcpip" [OBS-M:
+# The host's own record of port exhaustion (docs/windows-facts.md §12.1): the System log's events of the classic provider "Tcpip" [OBS-M:
 # microsoft/AL#4468, Event Viewer's XML of a 4227, <Provider Name="Tcpip" />]. 4227: a connection failed because the
 # local endpoint chosen was recently used towards the same remote endpoint (TIME_WAIT); 4231: "A request to allocate
 # an ephemeral port number from the global TCP port space has failed due to all such ports being in use." [DOC:

@@ -56,7 +56,7 @@ PARAM_TYPES = {
     "reuse_unicast_port": bool, "port_scalability": bool, "local_addresses": list, "ip_version": int,
 }
 
-# Winsock codes, .NET SocketError names and FormatMessage texts [DOC + OBS-H, FACTS §7.1].
+# Winsock codes, .NET SocketError names and FormatMessage texts [DOC + OBS-H, docs/windows-facts.md §7.1].
 SOCKET_ERRORS = {
     10042: ("ProtocolOption", "An unknown, invalid, or unsupported option or level was specified in a getsockopt or setsockopt call"),
     10047: ("AddressFamilyNotSupported", "An address incompatible with the requested protocol was used"),

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parser for ``tasklist /fo csv /nh``: which image name each PID runs.
 
-Each row is quoted CSV, ``"<image>","<pid>","<session name>","<session#>","<mem usage>"`` (``/v`` adds columns).
+Each row is quoted CSV (docs/windows-facts.md §12.2), ``"<image>","<pid>","<session name>","<session#>","<mem usage>"`` (``/v`` adds columns).
 Columns are positional: the image name (1) and the PID (2) read the same in every language, while the session name
 (``Services``/``Console``), the memory figure's thousands separator (``3,568 K``, ``250.000 K``) and the header words
 (``"Image Name"``, Chinese ``映像名称``) are localized, so they are never read. A row whose second column is not

@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parser for ``wevtutil qe <log> /f:xml``: the events as structure, never the rendered (localized) message.
+"""Parser for ``wevtutil qe <log> /f:xml``: the events as structure, never the rendered (localized) message
+(docs/windows-facts.md §12.1).
 
 wevtutil prints one ``<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>...</Event>`` element per
 event, without an XML declaration or a root element around them (EvtRender's event XML, the same text log shippers

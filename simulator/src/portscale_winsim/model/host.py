@@ -236,7 +236,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
 
     def reboot(self) -> None:
         """Restart: active-only settings are lost, registry values take effect, MaxUserPort rewrites the TCP ranges,
-        WinNAT/HNS reserve new blocks inside the new ranges (they move at every boot, FACTS §3.5) and the load is
+        WinNAT/HNS reserve new blocks inside the new ranges (they move at every boot, docs/windows-facts.md §3.5) and the load is
         placed again."""
         self.boot_count += 1
         self.boot_time = max(_now_filetime(), self.boot_time + 1)
@@ -259,7 +259,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
     def _apply_max_user_port(self) -> None:
         """The boot-time effect of MaxUserPort.
 
-        Server 2003: the range *is* 1025..MaxUserPort (default 5000), TCP and UDP [DOC KB 196271, FACTS §5.1/§5.2].
+        Server 2003: the range *is* 1025..MaxUserPort (default 5000), TCP and UDP [DOC KB 196271, docs/windows-facts.md §5.1/§5.2].
         Vista+: with MaxUserPort present, the active TCP ranges (IPv4 and IPv6, UDP untouched) become
         1024..MaxUserPort, i.e. start 1024, count MaxUserPort − 1023 [OBS-M: nmap PR #3499 / WSL#13454 65534 → 1024/64511;
         the IPv6 and "UDP untouched" parts are INF]. Only the active value changes: removing MaxUserPort and rebooting
@@ -324,7 +324,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
     def _replan_winnat(self) -> None:
         """At boot: drop the old WinNAT blocks and, when Hyper-V NAT is present and winnat runs, choose new ones inside
         the current ranges, around exclusions, ports in use and the ports applications of the load listen on (those
-        binds would fail with 10013 inside a block, FACTS §3.5)."""
+        binds would fail with 10013 inside a block, docs/windows-facts.md §3.5)."""
         self.exclusions = [r for r in self.exclusions if r.kind != "winnat"]
         if not (self.hyperv and self.winnat_running):
             return
@@ -392,7 +392,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
 
     def add_exclusion(self, ip_version: int, protocol: str, start: int, count: int, store: str) -> str:
         """'ok', or 'in_use' when a port is used by a socket or already reserved (WinNAT, system or ``*`` row) [INF for the
-        overlap-with-reservation text; FACTS §3.4]."""
+        overlap-with-reservation text; docs/windows-facts.md §3.4]."""
         end = start + count - 1
         if any(port in range(start, end + 1) for port in portmath.used_ports(self.connections, ip_version, protocol)):
             return "in_use"
@@ -460,7 +460,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
         return True
 
     def stop_winnat(self) -> str:
-        """'ok' or 'not_started'. Stopping drops the WinNAT reservations [OBS-H: the documented workaround, FACTS §3.4/§3.5;
+        """'ok' or 'not_started'. Stopping drops the WinNAT reservations [OBS-H: the documented workaround, docs/windows-facts.md §3.4/§3.5;
         opentelemetry-collector PR #10839], the UDP ones too [INF: the public logs only show TCP tables]."""
         if not self.winnat_running:
             return "not_started"
@@ -472,7 +472,7 @@ class HostModel:  # pylint: disable=too-many-instance-attributes,too-many-public
     def start_winnat(self) -> str:
         """'ok' or 'already_started'. Starting winnat does **not** re-create the blocks that stopping it removed: they
         stay gone until the next boot [OBS-H: opentelemetry-collector PR #10839, the CI log of ``Stop-Service winnat`` →
-        add → ``Start-Service winnat`` → show, where the WinNAT blocks 56638-56837 are gone; FACTS errata]. HNS, Docker
+        add → ``Start-Service winnat`` → show, where the WinNAT blocks 56638-56837 are gone; docs/windows-facts.md §3.5]. HNS, Docker
         or WSL may reserve again when they set up their networks; that is not modelled (no source says when) [INF]."""
         if self.winnat_running:
             return "already_started"

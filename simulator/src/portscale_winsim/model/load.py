@@ -3,7 +3,7 @@
 """Load: the connections that occupy ports, from a preset name or a dict, placed deterministically.
 
 Steady-state model of an app with churn R new connections/s: TIME_WAIT rows = min(R × effective TcpTimedWaitDelay,
-free ports) [INF from FACTS §8 arithmetic]; TIME_WAIT rows show PID 0 [OBS-H, FACTS §6.1].
+free ports) [INF from docs/windows-facts.md §8 arithmetic]; TIME_WAIT rows show PID 0 [OBS-H, docs/windows-facts.md §6.1].
 Remote addresses are TEST-NET (RFC 5737) / documentation (RFC 3849) addresses.
 """
 
@@ -225,7 +225,7 @@ def _local_address(place: Placement, ip_version: int, remote_address: str) -> st
 
 def _check_bindable(place: Placement, protocol: str, ip_version: int, port: int) -> None:
     """An application's explicit bind: refused inside a Hyper-V/WinNAT/HNS block (WSAEACCES 10013 with nobody listening
-    [OBS-H, FACTS §3.5: microsoft/WSL#5514, docker/for-win#3171]); allowed inside an administered (``*``) exclusion,
+    [OBS-H, docs/windows-facts.md §3.5: microsoft/WSL#5514, docker/for-win#3171]); allowed inside an administered (``*``) exclusion,
     which only keeps Windows from handing the ports out as ephemeral ports [DOC KB 3039044: the first bind to an
     excluded port works, only a second SO_REUSEADDR bind failed on 2008 R2-2012 R2; OBS-H microsoft/msquic#2891 on
     50000-50059 ``*``: "Binding a socket to this port works without issues"]."""

@@ -1,8 +1,8 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Display locales the simulator knows and their OEM code pages (FACTS §0).
+"""Display locales the simulator knows and their OEM code pages (docs/windows-facts.md §0).
 
-Only en-US is complete. The others exist because FACTS holds real captures of *some* of their outputs; every other
+Only en-US is complete. The others exist because docs/windows-facts.md holds real captures of *some* of their outputs; every other
 output on those hosts fails loudly (see natives/texts.py).
 """
 

@@ -23,28 +23,28 @@ class OsProfile:
     build: int
     current_build: str
     ubr: int | None
-    # Vista+ has `netsh int ipv4|ipv6 ... dynamicport|excludedportrange`; 2003 has neither (FACTS §5.1).
+    # Vista+ has `netsh int ipv4|ipv6 ... dynamicport|excludedportrange`; 2003 has neither (docs/windows-facts.md §5.1).
     legacy: bool
-    # `netstat -q` (BOUND rows): Windows 10 / Server 2016 and later [DOC, FACTS §6.1].
+    # `netstat -q` (BOUND rows): Windows 10 / Server 2016 and later [DOC, docs/windows-facts.md §6.1].
     netstat_q: bool
-    # TcpTimedWaitDelay lower bound: 2 on 2012 R2 / 8.1 and later, 30 before [DOC, FACTS §5.3].
+    # TcpTimedWaitDelay lower bound: 2 on 2012 R2 / 8.1 and later, 30 before [DOC, docs/windows-facts.md §5.3].
     time_wait_min: int
     # The winnat driver (Hyper-V / WSL / Docker NAT reservations) ships with Windows 10 / Server 2016+ [INF].
     winnat: bool
-    # SO_REUSE_UNICASTPORT built in: Windows 10 / Server 2016+ [DOC, FACTS §7.3]. Where it exists, connect() without an
+    # SO_REUSE_UNICASTPORT built in: Windows 10 / Server 2016+ [DOC, docs/windows-facts.md §7.3]. Where it exists, connect() without an
     # explicit bind has it set by default ("connection functions with an implicit bind (such as connect without an
     # explicit bind) have this option set by default" [DOC, SOL_SOCKET socket options,
     # https://learn.microsoft.com/en-us/windows/win32/winsock/sol-socket-socket-options]); see probe.py.
     reuse_unicast_port: bool
-    # SO_PORT_SCALABILITY: servers from 2008 on, no client SKU [DOC, FACTS §7.2].
+    # SO_PORT_SCALABILITY: servers from 2008 on, no client SKU [DOC, docs/windows-facts.md §7.2].
     port_scalability: bool
-    # HTTP.sys / WinRM single-port rows in excludedportrange (FACTS §3.5); none on 2008 R2 and 2003 [INF].
+    # HTTP.sys / WinRM single-port rows in excludedportrange (docs/windows-facts.md §3.5); none on 2008 R2 and 2003 [INF].
     system_excluded_ports: tuple[int, ...]
     # 2003 has no IPv6 stack by default, so its load has no IPv6 rows [INF].
     ipv6: bool
     major_minor: tuple[int, int] | None = None
     # The natives/texts.py entry ``netsh int ipvX show dynamicport`` prints. Every public capture up to Windows 11 25H2
-    # build 10.0.26200.8246 pads the labels to a colon at column 16 (FACTS §1.2; microsoft/WSL#40984, a paste from
+    # build 10.0.26200.8246 pads the labels to a colon at column 16 (docs/windows-facts.md §1.2; microsoft/WSL#40984, a paste from
     # 10.0.26200.8246 [OBS-M]); 10.0.26200.8875 pads them to column 18 (``Start Port        : 1024``, microsoft/WSL#40984
     # [OBS-H]). Which update between the two changed it is not known [INF].
     dynamicport_text: str = "netsh.dynamicport"

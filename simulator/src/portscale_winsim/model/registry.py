@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The registry keys the simulator models, and their default contents.
 
-Tcpip\\Parameters holds a realistic set of always-present values (the exact list varies by build [INF, FACTS §4.3]);
-MaxUserPort and TcpTimedWaitDelay are absent by default [DOC, FACTS §4.3]. The CurrentVersion key is read-only here
+Tcpip\\Parameters holds a realistic set of always-present values (the exact list varies by build [INF, docs/windows-facts.md §4.3]);
+MaxUserPort and TcpTimedWaitDelay are absent by default [DOC, docs/windows-facts.md §4.3]. The CurrentVersion key is read-only here
 and exists so a module can read the OS build with ``reg query``.
 
 PrefetchParameters (read-only) holds ``BootId``, the boot identity portscale.tcpip compares its markers with: a
@@ -17,7 +17,7 @@ only there so the listing is not BootId alone; a server's own default may differ
 
 SOFTWARE\\portscale.tcpip is the collection's own key: absent until a ``reg add`` creates it; ``reg add``,
 ``query`` and ``delete`` of its values, and ``reg delete`` of the whole key, work like any key an administrator may
-write under HKLM\\SOFTWARE [INF: the usual reg.exe behaviour, FACTS §4.4 texts].
+write under HKLM\\SOFTWARE [INF: the usual reg.exe behaviour, docs/windows-facts.md §4.4 texts].
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ CURRENT_VERSION = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
 PREFETCH_PARAMETERS = "SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management\\PrefetchParameters"
 PORTSCALE_KEY = "SOFTWARE\\portscale.tcpip"
 
-# Subkeys of Tcpip\Parameters, in the order RegEnumKeyEx returns them (alphabetical) [INF, FACTS §4.3].
+# Subkeys of Tcpip\Parameters, in the order RegEnumKeyEx returns them (alphabetical) [INF, docs/windows-facts.md §4.3].
 TCPIP_SUBKEYS = ("Adapters", "DNSRegisteredAdapters", "Interfaces", "NsiObjectSecurity", "PersistentRoutes", "Winsock")
 
 # Values the TCP/IP driver reads at boot, with the range it accepts. Outside the range it keeps its default [INF].
-MAX_USER_PORT_RANGE = (5000, 65534)      # [DOC KB 196271, FACTS §5.2]
-TIME_WAIT_MAX = 300                      # [DOC KB 314053, FACTS §5.3]
+MAX_USER_PORT_RANGE = (5000, 65534)      # [DOC KB 196271, docs/windows-facts.md §5.2]
+TIME_WAIT_MAX = 300                      # [DOC KB 314053, docs/windows-facts.md §5.3]
 
 
 def default_tcpip_values(hostname: str, profile: OsProfile) -> list[RegistryValue]:

@@ -9,12 +9,12 @@ import dataclasses
 IP_VERSIONS = (4, 6)
 PROTOCOLS = ("tcp", "udp")
 
-# The Vista+ default for all four dynamic ranges [DOC KB 929851, FACTS §5.1].
+# The Vista+ default for all four dynamic ranges [DOC KB 929851, docs/windows-facts.md §5.1].
 DEFAULT_START = 49152
 DEFAULT_COUNT = 16384
-# TIME_WAIT seconds when TcpTimedWaitDelay is absent [DOC + OBS-M, FACTS §5.3].
+# TIME_WAIT seconds when TcpTimedWaitDelay is absent [DOC + OBS-M, docs/windows-facts.md §5.3].
 DEFAULT_TIME_WAIT = 120
-# Server 2003's range end when MaxUserPort is absent [DOC KB 196271, FACTS §5.2].
+# Server 2003's range end when MaxUserPort is absent [DOC KB 196271, docs/windows-facts.md §5.2].
 LEGACY_DEFAULT_MAX_USER_PORT = 5000
 
 

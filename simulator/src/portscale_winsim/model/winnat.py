@@ -5,7 +5,7 @@
 What the sources show:
 
 * Blocks of 100 ports inside the *current* dynamic range, never administered, different after every reboot [OBS-H,
-  FACTS §3.5; netbirdio/netbird#1607 "Reboot PC and the issue comes." ... "Reboot PC one more time,the issue solved.";
+  docs/windows-facts.md §3.5; netbirdio/netbird#1607 "Reboot PC and the issue comes." ... "Reboot PC one more time,the issue solved.";
   OpenVPN/openvpn-gui#416 "they change randomly with reboots"]. The simulator plans them at boot.
 * ``net stop winnat`` removes them, and starting winnat again does **not** bring them back [OBS-H:
   open-telemetry/opentelemetry-collector PR #10839, a CI log of show → ``Stop-Service winnat`` → add → ``Start-Service

@@ -3,7 +3,7 @@
 """What every native command shares: the run context, text rendering per locale, and code-page encoding.
 
 Encoding choice: console tools write in the code page of the WinRM shell (WINRS_CODEPAGE: 437 for pywinrm, 65001
-for Ansible) [FACTS §0], so text is encoded with the ``codepage`` the caller passes, not the locale's OEM code page.
+for Ansible) [docs/windows-facts.md §0], so text is encoded with the ``codepage`` the caller passes, not the locale's OEM code page.
 Characters the code page cannot hold become ``?`` as WideCharToMultiByte's default character would [INF].
 """
 

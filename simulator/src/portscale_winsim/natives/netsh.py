@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""netsh: ``int ipv4|ipv6 show|set dynamicport`` and ``show|add|delete excludedportrange`` (FACTS §1–§3).
+"""netsh: ``int ipv4|ipv6 show|set dynamicport`` and ``show|add|delete excludedportrange`` (docs/windows-facts.md §1–§3).
 
 Order of checks [INF]: command words → parameter syntax → elevation (writes only) → values → the change.
 Every message is rendered before the model changes, so an unsupported locale never leaves a half-applied write.
@@ -15,7 +15,7 @@ from .netsh_grammar import (
 )
 from .texts import Unsupported
 
-# Documented limits for set dynamicport [DOC, FACTS §2.3].
+# Documented limits for set dynamicport [DOC, docs/windows-facts.md §2.3].
 MIN_START = 1025
 MIN_COUNT = 255
 PORT_LIMIT = 65536
@@ -54,7 +54,7 @@ def _resolve_words(run: Run, args: list[str]) -> tuple[int, str, str]:
         raise Unsupported("entering the netsh interface context is not modelled")
     context = resolve(args[1], INTERFACE)
     if run.model.os.legacy:
-        # Server 2003 has no ipv4/ipv6 contexts with these commands (FACTS §5.1); its own `interface ip` is not modelled.
+        # Server 2003 has no ipv4/ipv6 contexts with these commands (docs/windows-facts.md §5.1); its own `interface ip` is not modelled.
         if context in ("ipv4", "ipv6"):
             raise NotFound(args[1])
         raise Unsupported(f"netsh interface {context} on Server 2003 is not modelled")
@@ -83,7 +83,7 @@ def _numbers(params: dict[str, str]) -> tuple[int, int] | None:
 
 def _show_dynamic(run: Run, ip_version: int, params: dict[str, str]) -> CommandResult:
     # `show` reads the active store unless asked otherwise [INF]; the ipv6 text is the same as ipv4 [OBS-M]. The label
-    # padding depends on the build (OsProfile.dynamicport_text: FACTS §1.2 or the wider layout of microsoft/WSL#40984).
+    # padding depends on the build (OsProfile.dynamicport_text: docs/windows-facts.md §1.2 or the wider layout of microsoft/WSL#40984).
     rng = run.model.dynamic_range(ip_version, params["protocol"], params.get("store", "active"))
     return run.output(run.text(run.model.os.dynamicport_text, proto=params["protocol"], start=rng.start, count=rng.count))
 

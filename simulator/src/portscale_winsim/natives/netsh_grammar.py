@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """netsh's command grammar for the part the simulator models: context words matched by unique prefix, and
-``[tag=]value`` parameters matched by unique tag prefix or by position [DOC + OBS-H, FACTS §0].
+``[tag=]value`` parameters matched by unique tag prefix or by position [DOC + OBS-H, docs/windows-facts.md §0].
 
 The word lists are the real sibling commands of each netsh context, so a prefix is unique here exactly when it is
 unique on Windows (``dynamic`` and ``dy`` work, ``d`` does not because of ``dnsservers``/``destinationcache``).

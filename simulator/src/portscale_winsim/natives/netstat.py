@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""netstat ``-a -n -o [-p tcp|tcpv6|udp|udpv6] [-q]`` (FACTS §6.1).
+"""netstat ``-a -n -o [-p tcp|tcpv6|udp|udpv6] [-q]`` (docs/windows-facts.md §6.1).
 
 Only the ``-ano`` family has real samples, so other display modes (no ``-n`` or ``-o``, ``-b``, ``-s``, ``-r``,
 intervals...) fail loudly. Rows: TCP, TCPv6, UDP, UDPv6, each sorted by local address and port as the IP helper

@@ -1,12 +1,12 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """reg.exe: ``query|add|delete`` on Tcpip\\Parameters and on the collection's own key (HKLM\\SOFTWARE\\portscale.tcpip),
-``query`` on the CurrentVersion and PrefetchParameters keys (FACTS §4; model/registry.py for the last two).
+``query`` on the CurrentVersion and PrefetchParameters keys (docs/windows-facts.md §4; model/registry.py for the last two).
 
 Other keys, roots and options exist on Windows but are not modelled: they fail loudly (SIMULATOR-UNSUPPORTED) rather
 than pretending a key is missing. Two interactive cases also fail loudly, because reg would prompt on the console and
 block a non-interactive run: ``reg add`` over an existing value without ``/f`` ("Value X exists, overwrite(Yes/No)?")
-and ``reg delete`` without ``/f`` ("Delete the registry value X (Yes/No)?") [INF, FACTS §4.4].
+and ``reg delete`` without ``/f`` ("Delete the registry value X (Yes/No)?") [INF, docs/windows-facts.md §4.4].
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def _values(run: Run, key: KeyRef):
 
 def _format_data(value) -> str:
     if value.type == "REG_DWORD":
-        return f"0x{value.data:x}"   # lower-case hex, no padding [OBS-H, FACTS §4.1]
+        return f"0x{value.data:x}"   # lower-case hex, no padding [OBS-H, docs/windows-facts.md §4.1]
     if value.type == "REG_MULTI_SZ":
         return "\\0".join(value.data)
     return str(value.data)
@@ -220,7 +220,7 @@ def _convert(value_type: str, options):
 
 
 def _dword(text: str) -> int | None:
-    """Decimal or 0x-prefixed hex, 0..0xFFFFFFFF [INF, FACTS §4.4]."""
+    """Decimal or 0x-prefixed hex, 0..0xFFFFFFFF [INF, docs/windows-facts.md §4.4]."""
     try:
         number = int(text, 16) if text.lower().startswith("0x") else int(text, 10) if text.isdigit() else None
     except ValueError:

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""net.exe ``stop|start winnat`` — the only service the simulator models (FACTS §3.4/§3.5 workaround)."""
+"""net.exe ``stop|start winnat`` — the only service the simulator models (docs/windows-facts.md §3.4/§3.5 workaround)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every fixed text a native command prints, per locale, with its confidence mark and source (FACTS §0 marks).
+"""Every fixed text a native command prints, per locale, with its confidence mark and source (docs/windows-facts.md §0 marks).
 
 What is a byte-for-byte copy of a public capture and what is not is in each entry's mark: OBS-H parts were seen
 verbatim in a real capture (bytes included only where the capture keeps them, e.g. the trailing spaces of the English
@@ -40,65 +40,66 @@ TEXTS: dict[str, Text] = {
         "fr-FR": ("\r\nPlage de ports dynamique du protocole {proto}\r\n" + _DASHES
                   + "\r\nPort de d\u00e9marrage   : {start}\r\nNombre de ports     : {count}\r\n\r\n"),
     }, "OBS-H (en-US; its trailing blank line OBS-M); OBS-M (fr-FR, dash count uncertain)",
-       "FACTS §1.2, §1.3; still printed by 10.0.26200.8246 (microsoft/WSL#40984, OBS-M paste)"),
+       "docs/windows-facts.md §1.2, §1.3; still printed by 10.0.26200.8246 (microsoft/WSL#40984, OBS-M paste)"),
     # Windows 11 25H2 10.0.26200.8875 (microsoft/WSL#40984, Liumingxun's paste): labels padded to a colon at column 18,
     # `Start Port        : 1024` / `Number of Ports   : 13977`, same title and 33-dash line. The paste has no blank lines
     # around the block, but pastes of the classic layout drop them too (the same thread's 26200.8246 paste has none, while
-    # the runner-images Packer log shows both, FACTS §1.2), so the classic framing is kept [INF].
+    # the runner-images Packer log shows both, docs/windows-facts.md §1.2), so the classic framing is kept [INF].
     "netsh.dynamicport.wide": Text("stdout", 0, {
         "en-US": "\r\nProtocol {proto} Dynamic Port Range\r\n" + _DASHES + "\r\nStart Port        : {start}\r\nNumber of Ports   : {count}\r\n\r\n",
     }, "OBS-H (title, dash line, labels and their padding); INF (leading and trailing blank lines, CRLF)",
-       "microsoft/WSL#40984 (Windows 10.0.26200.8875); FACTS errata (§1 layout)"),
+       "microsoft/WSL#40984 (Windows 10.0.26200.8875); docs/windows-facts.md §1.2"),
     "netsh.excluded.header": Text("stdout", 0, {
         "en-US": "\r\nProtocol {proto} Port Exclusion Ranges\r\n\r\nStart Port    End Port      \r\n----------    --------      \r\n",
         # de/zh copies lost trailing spaces like most copies of the English one; padded to 28 columns like en-US [INF].
         "de-DE": "\r\nPortausschlussbereiche f\u00fcr das Protokoll \"{proto}\"\r\n\r\nStartport      Endport      \r\n----------    --------      \r\n",
         "zh-CN": ("\r\n\u534f\u8bae {proto} \u7aef\u53e3\u6392\u9664\u8303\u56f4\r\n\r\n"
                   "\u5f00\u59cb\u7aef\u53e3    \u7ed3\u675f\u7aef\u53e3      \r\n----------    --------      \r\n"),
-    }, "OBS-H (en-US); OBS-M (de-DE, zh-CN; their trailing spaces INF)", "FACTS §3.2, §3.3"),
+    }, "OBS-H (en-US); OBS-M (de-DE, zh-CN; their trailing spaces INF)", "docs/windows-facts.md §3.2, §3.3"),
     "netsh.excluded.row": Text("stdout", 0, {ANY_LOCALE: "{start:10d}  {end:10d}     {flag}\r\n"}, "OBS-H",
-                               "FACTS §3.2 (same columns in every language, §3.3)"),
+                               "docs/windows-facts.md §3.2 (same columns in every language, §3.3)"),
     "netsh.excluded.footer": Text("stdout", 0, {
         "en-US": "\r\n* - Administered port exclusions.\r\n\r\n",
         "de-DE": "\r\n* - Verwaltete Portausschl\u00fcsse.\r\n\r\n",
         "zh-CN": "\r\n* - \u7ba1\u7406\u7684\u7aef\u53e3\u6392\u9664\u3002\r\n\r\n",
-    }, "OBS-H (en-US); OBS-M (de-DE, zh-CN); final blank line INF", "FACTS §3.2, §3.3"),
-    "netsh.ok": Text("stdout", 0, {"en-US": "Ok.\r\n\r\n"}, "OBS-H", "FACTS §2.2, §3.4"),
+    }, "OBS-H (en-US); OBS-M (de-DE, zh-CN); final blank line INF", "docs/windows-facts.md §3.2, §3.3"),
+    "netsh.ok": Text("stdout", 0, {"en-US": "Ok.\r\n\r\n"}, "OBS-H", "docs/windows-facts.md §2.2, §3.4"),
     "netsh.elevation": Text("stdout", 1, {"en-US": "The requested operation requires elevation (Run as administrator).\r\n\r\n"},
-                            "OBS-M text, INF trailing CRLFs", "FACTS §1.4, §2.4"),
-    "netsh.parameter_incorrect": Text("stdout", 1, {"en-US": "The parameter is incorrect.\r\n\r\n"}, "INF", "FACTS §2.4"),
+                            "OBS-M text, INF trailing CRLFs", "docs/windows-facts.md §1.4, §2.4"),
+    "netsh.parameter_incorrect": Text("stdout", 1, {"en-US": "The parameter is incorrect.\r\n\r\n"}, "INF", "docs/windows-facts.md §2.4"),
     "netsh.syntax": Text("stdout", 1, {"en-US": "The syntax supplied for this command is not valid. Check help for the correct syntax.\r\n\r\n"},
-                         "OBS-M text, INF trailing CRLFs and exit code", "FACTS §2.4"),
+                         "OBS-M text, INF trailing CRLFs and exit code", "docs/windows-facts.md §2.4"),
     "netsh.not_found": Text("stdout", 1, {"en-US": "The following command was not found: {rest}.\r\n"},
-                            "OBS-M text, INF trailing CRLF", "FACTS §2.4"),
+                            "OBS-M text, INF trailing CRLF", "docs/windows-facts.md §2.4"),
     "netsh.in_use": Text("stdout", 1, {"en-US": "The process cannot access the file because it is being used by another process.\r\n\r\n"},
-                         "DOC text, INF trailing CRLFs and exit code", "FACTS §3.4"),
-    "netsh.access_denied": Text("stdout", 1, {"en-US": "Access is denied.\r\n\r\n"}, "INF", "FACTS §3.4"),
-    "netsh.element_not_found": Text("stdout", 1, {"en-US": "Element not found.\r\n\r\n"}, "INF", "FACTS §3.4"),
+                         "DOC text, INF trailing CRLFs and exit code", "docs/windows-facts.md §3.4"),
+    "netsh.access_denied": Text("stdout", 1, {"en-US": "Access is denied.\r\n\r\n"}, "INF", "docs/windows-facts.md §3.4"),
+    "netsh.element_not_found": Text("stdout", 1, {"en-US": "Element not found.\r\n\r\n"}, "INF", "docs/windows-facts.md §3.4"),
     # ---------------------------------------------------------------- reg
-    "reg.key_header": Text("stdout", 0, {ANY_LOCALE: "\r\n{path}\r\n"}, "OBS-H", "FACTS §4.1, §4.3 (Wine query.c)"),
-    "reg.value_line": Text("stdout", 0, {ANY_LOCALE: "    {name}    {type}    {data}\r\n"}, "OBS-H (INF for empty REG_SZ trailing spaces)", "FACTS §4.1"),
-    "reg.subkey_line": Text("stdout", 0, {ANY_LOCALE: "{path}\r\n"}, "OBS-H", "FACTS §4.3 (Wine test3)"),
-    "reg.blank": Text("stdout", 0, {ANY_LOCALE: "\r\n"}, "OBS-H", "FACTS §4.1, §4.3"),
-    "reg.ok": Text("stdout", 0, {"en-US": "The operation completed successfully.\r\n\r\n"}, "OBS-M (INF for reg delete)", "FACTS §4.4"),
+    "reg.key_header": Text("stdout", 0, {ANY_LOCALE: "\r\n{path}\r\n"}, "OBS-H", "docs/windows-facts.md §4.1, §4.3 (Wine query.c)"),
+    "reg.value_line": Text("stdout", 0, {ANY_LOCALE: "    {name}    {type}    {data}\r\n"}, "OBS-H (INF for empty REG_SZ trailing spaces)",
+                           "docs/windows-facts.md §4.1"),
+    "reg.subkey_line": Text("stdout", 0, {ANY_LOCALE: "{path}\r\n"}, "OBS-H", "docs/windows-facts.md §4.3 (Wine test3)"),
+    "reg.blank": Text("stdout", 0, {ANY_LOCALE: "\r\n"}, "OBS-H", "docs/windows-facts.md §4.1, §4.3"),
+    "reg.ok": Text("stdout", 0, {"en-US": "The operation completed successfully.\r\n\r\n"}, "OBS-M (INF for reg delete)", "docs/windows-facts.md §4.4"),
     "reg.not_found": Text("stderr", 1, {"en-US": "ERROR: The system was unable to find the specified registry key or value.\r\n"},
-                          "OBS-H (stdout empty INF)", "FACTS §4.2"),
-    "reg.access_denied": Text("stderr", 1, {"en-US": "ERROR: Access is denied.\r\n"}, "OBS-M", "FACTS §4.4"),
-    "reg.invalid_key": Text("stderr", 1, {"en-US": "ERROR: Invalid key name.\r\nType \"REG {op} /?\" for usage.\r\n"}, "OBS-M", "FACTS §4.4"),
+                          "OBS-H (stdout empty INF)", "docs/windows-facts.md §4.2"),
+    "reg.access_denied": Text("stderr", 1, {"en-US": "ERROR: Access is denied.\r\n"}, "OBS-M", "docs/windows-facts.md §4.4"),
+    "reg.invalid_key": Text("stderr", 1, {"en-US": "ERROR: Invalid key name.\r\nType \"REG {op} /?\" for usage.\r\n"}, "OBS-M", "docs/windows-facts.md §4.4"),
     "reg.invalid_syntax": Text("stderr", 1, {"en-US": "ERROR: Invalid syntax.\r\nType \"REG {op} /?\" for usage.\r\n"},
-                               "INF (pattern of the OBS-M invalid-key text)", "FACTS §4.4"),
+                               "INF (pattern of the OBS-M invalid-key text)", "docs/windows-facts.md §4.4"),
     # ---------------------------------------------------------------- netstat
     "netstat.title": Text("stdout", 0, {
         "en-US": "\r\nActive Connections\r\n\r\n",
         "de-DE": "\r\nAktive Verbindungen\r\n\r\n",
         "zh-CN": "\r\n\u6d3b\u52a8\u8fde\u63a5\r\n\r\n",
-    }, "OBS-H (en-US, de-DE); INF (zh-CN title, not in FACTS)", "FACTS §6.1"),
+    }, "OBS-H (en-US, de-DE); INF (zh-CN title, not in FACTS)", "docs/windows-facts.md §6.1"),
     "netstat.header": Text("stdout", 0, {
         "en-US": "  Proto  Local Address          Foreign Address        State           PID\r\n",
         "de-DE": "  Proto  Lokale Adresse         Remoteadresse          Status           PID\r\n",
         "zh-CN": "  \u534f\u8bae  \u672c\u5730\u5730\u5740          \u5916\u90e8\u5730\u5740        \u72b6\u6001           PID\r\n",
-    }, "OBS-H (en-US, de-DE); OBS-M (zh-CN)", "FACTS §6.1"),
-    "netstat.row": Text("stdout", 0, {ANY_LOCALE: "  {proto:<5}  {local:<22} {remote:<22} {state:<15} {pid}\r\n"}, "OBS-H", "FACTS §6.1"),
+    }, "OBS-H (en-US, de-DE); OBS-M (zh-CN)", "docs/windows-facts.md §6.1"),
+    "netstat.row": Text("stdout", 0, {ANY_LOCALE: "  {proto:<5}  {local:<22} {remote:<22} {state:<15} {pid}\r\n"}, "OBS-H", "docs/windows-facts.md §6.1"),
     "netstat.usage": Text("stdout", 1, {"en-US": (
         "\r\nDisplays protocol statistics and current TCP/IP network connections.\r\n\r\n"
         "NETSTAT [-a] [-b] [-e] [-f] [-n] [-o] [-p proto] {q_usage}[-r] [-s] [-t] [interval]\r\n\r\n"
@@ -108,7 +109,7 @@ TEXTS: dict[str, Text] = {
         "  -p proto      Shows connections for the protocol specified by proto; proto\r\n"
         "                may be any of: TCP, UDP, TCPv6, or UDPv6.\r\n"
         "{q_help}"
-        "\r\n")}, "INF (abridged reconstruction of netstat /?)", "brief; FACTS §6.1 lists the options"),
+        "\r\n")}, "INF (abridged reconstruction of netstat /?)", "brief; docs/windows-facts.md §6.1 lists the options"),
     # ---------------------------------------------------------------- net.exe (service control)
     "net.stopped": Text("stdout", 0, {"en-US": "The {display} service was stopped successfully.\r\n\r\n"}, "INF", "usual net.exe text"),
     "net.started": Text("stdout", 0, {"en-US": "The {display} service was started successfully.\r\n\r\n"}, "INF", "usual net.exe text"),

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The powershell.exe command line: which switches reach us and where the script comes from.
 
-Shapes seen on the wire (FACTS §9.5, §9.6):
+Shapes seen on the wire (docs/windows-facts.md §9.5, §9.6):
 * ansible-core: `PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand <b64>`;
 * ansible-core module pipeline: `PowerShell ... -Command -` with the wrapper on stdin (not emulated);
 * pywinrm `run_ps`: `powershell -encodedcommand <b64>`.

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Recognizing the probe script (DESIGN §6: the one script emulated by contract instead of interpreted).
+"""Recognizing the probe script (docs/probe-contract.md: the one script emulated by contract instead of interpreted).
 
 A script is a probe when its first line (after an optional `Set-StrictMode ...` line, which Ansible's
 `_encode_script` may prepend) equals `probe.PROBE_HEADER`. Its parameters are the single-quoted JSON literal on

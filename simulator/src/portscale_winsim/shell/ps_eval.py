@@ -16,7 +16,7 @@ Semantics modelled (Windows PowerShell 5.1, powershell.exe -EncodedCommand, stdo
   a native program's stderr line under `2>&1` or `2>$null` (5.1 behaviour).
 * Errors not redirected go to the error stream, which reaches stderr as CLIXML.
 * Exit code: `exit N` wins; a script-terminating error gives 1; otherwise 0 or 1 from `$?` of the last
-  statement (FACTS §9.5 [INF]).
+  statement (docs/windows-facts.md §9.5 [INF]).
 """
 
 from __future__ import annotations

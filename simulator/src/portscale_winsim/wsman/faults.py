@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from . import soap
 
 # Codes are HRESULTs from wsmerror.h, printed in decimal as WinRM does.
-OPERATION_TIMEOUT = 2150858793  # 0x80338029 ERROR_WSMAN_OPERATION_TIMEDOUT (FACTS 9.4, OBS-H)
+OPERATION_TIMEOUT = 2150858793  # 0x80338029 ERROR_WSMAN_OPERATION_TIMEDOUT (docs/windows-facts.md §9.4, OBS-H)
 SHELL_NOT_FOUND = 2150858843  # 0x8033805B, seen with the "shell was not found" text [OBS-H, public CI logs]
 ACTION_NOT_SUPPORTED = 2150858771  # 0x80338013 ERROR_WSMAN_ACTION_NOT_SUPPORTED [DOC wsmerror.h]
 INVALID_XML = 2150858819  # 0x80338043 ERROR_WSMAN_INVALID_XML [DOC wsmerror.h]

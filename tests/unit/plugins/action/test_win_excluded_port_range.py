@@ -21,7 +21,7 @@ SQL_ROW = {"start": 5022, "end": 5022, "count": 1}
 
 
 def runner_host(**kwargs):
-    """The GitHub runner of FACTS §3.2: HTTP.sys/WinRM rows and two WinNAT blocks in the IPv4 TCP table."""
+    """The GitHub runner of docs/windows-facts.md §3.2: HTTP.sys/WinRM rows and two WinNAT blocks in the IPv4 TCP table."""
     return FakeHost(exclusions={**FakeHost().exclusions, ("ipv4", "tcp"): list(samples.EXCLUDED_TCP_ROWS)}, **kwargs)
 
 

@@ -255,7 +255,7 @@ class FakeHost:
     def _winnat(self, action: str) -> Answer:
         """Stopping winnat removes every 100-port WinNAT reservation, in every table; starting it again does not re-create
         them (they come back at the next boot, or when HNS, Docker or WSL reserve again): opentelemetry-collector PR
-        #10839's CI log, as the simulator models it (tests/simulator/model/host.py ``start_winnat``)."""
+        #10839's CI log, as the simulator models it (simulator/src/portscale_winsim/model/host.py ``start_winnat``)."""
         def stop() -> None:
             self.winnat_running = False
             for rows in self.exclusions.values():

@@ -126,7 +126,7 @@ def _pad(label: str, width: int) -> str:
     return label + " " * (width - _display_width(label))
 
 
-# Per locale: title (with the protocol), start label, count label, and the column the colon sits at (FACTS §1.2/§1.3).
+# Per locale: title (with the protocol), start label, count label, and the column the colon sits at (docs/windows-facts.md §1.2/§1.3).
 _DYNAMIC_LAYOUTS = {
     "en-US": ("Protocol {p} Dynamic Port Range", "Start Port", "Number of Ports", 16),
     "fr-FR": ("Plage de ports dynamique du protocole {p}", "Port de d\u00e9marrage", "Nombre de ports", 20),

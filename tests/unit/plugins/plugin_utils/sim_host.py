@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The engine's ``execute(script)`` backed by a simulated host (tests/simulator's real shell layer), for unit tests."""
+"""The engine's ``execute(script)`` backed by a simulated host (portscale_winsim's real shell layer), for unit tests."""
 
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ def test_a_port_shared_by_several_rows_counts_once_under_its_strongest_state():
 
 
 def test_excluded_ports_are_never_also_in_use():
-    # HTTP.sys registers 5985 as a system exclusion and also listens on it (FACTS §3.5).
+    # HTTP.sys registers 5985 as a system exclusion and also listens on it (docs/windows-facts.md §3.5).
     wide = PortRange(1025, 64511)
     rows = [tcp(5985, "LISTENING", pid=4), tcp(5986, "ESTABLISHED")]
     cap = count(rows, [exclusion(5985, 5985)], port_range=wide)

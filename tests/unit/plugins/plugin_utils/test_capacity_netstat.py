@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Capacity from real-shaped netstat text: English, German states, IPv6 endpoints and ``-q`` BOUND rows (FACTS §6.1)."""
+"""Capacity from real-shaped netstat text: English, German states, IPv6 endpoints and ``-q`` BOUND rows (docs/windows-facts.md §6.1)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers i
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.ports import PortRange
 
 DEFAULT = PortRange(49152, 16384)
-ROW = "  %-5s  %-22s %-22s %-15s %s"   # FACTS §6.1 [OBS-H]
+ROW = "  %-5s  %-22s %-22s %-15s %s"   # docs/windows-facts.md §6.1 [OBS-H]
 
 
 def table(title, header, rows):
@@ -35,7 +35,7 @@ ENGLISH_Q = table("Active Connections", EN_HEADER, [
     ("UDP", "[::]:59464", "*:*", "", "1832"),
 ])
 
-# German: header and states translated (FACTS §6.1 [OBS-H]); the BOUND word has no sample.
+# German: header and states translated (docs/windows-facts.md §6.1 [OBS-H]); the BOUND word has no sample.
 GERMAN = table("Aktive Verbindungen", DE_HEADER, [
     ("TCP", "0.0.0.0:135", "0.0.0.0:0", "ABH\u00d6REN", "1044"),
     ("TCP", "0.0.0.0:49664", "0.0.0.0:0", "ABH\u00d6REN", "712"),

@@ -1,6 +1,10 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The code cites the project's own Windows reference (docs/windows-facts.md), and every section it cites exists there."""
+"""The code cites the project's own Windows reference (docs/windows-facts.md), and every section it cites exists there.
+
+Checked in the product (plugins/, roles/), the simulator (simulator/src/, when the checkout has it) and the docs: no
+citation points at a document outside the repository (the old WINDOWS-FACTS/DESIGN names, a bare "FACTS §" or
+"errata") and every ``docs/windows-facts.md §N`` names a heading that exists."""
 
 from __future__ import annotations
 
@@ -11,6 +15,16 @@ ROOT = pathlib.Path(__file__).resolve().parents[4]
 FACTS = ROOT / "docs" / "windows-facts.md"
 CITATION = re.compile(r"docs/windows-facts\.md ((?:§[0-9]+(?:\.[0-9]+)?(?:[,–-] ?)?)+)")
 SECTION = re.compile(r"§([0-9]+(?:\.[0-9]+)?)")
+# Names of documents that are not in the repository, and citations that name no document.
+OUTSIDE = re.compile(r"WINDOWS-FACTS|shared/reference|DESIGN(?:\.md)? §|(?<![-/.\w])FACTS(?: §| [0-9]| errata)|\berrata\b")
+SUFFIXES = {".py", ".md", ".yml", ".yaml", ".ps1", ".j2"}
+
+
+def cited_files() -> list[pathlib.Path]:
+    """The files whose citations are checked: the product, the simulator when present, the docs and the README."""
+    roots = [ROOT / "plugins", ROOT / "roles", ROOT / "simulator" / "src", ROOT / "docs"]
+    files = [path for root in roots if root.is_dir() for path in root.rglob("*") if path.suffix in SUFFIXES]
+    return sorted(files + [ROOT / "README.md"])
 
 
 def sections() -> set[str]:
@@ -26,10 +40,10 @@ def test_the_code_cites_only_sections_of_the_reference_in_the_repository():
     known = sections()
     assert {"1.2", "3", "3.2", "5.3", "7.1"} <= known  # the parser reads the headings it should
     cited, outside = {}, []
-    for path in sorted((ROOT / "plugins").rglob("*.py")):
+    for path in cited_files():
         text = path.read_text(encoding="utf-8")
-        if "WINDOWS-FACTS" in text or "shared/reference" in text:
-            outside.append(path.relative_to(ROOT).as_posix())
+        if path != FACTS and OUTSIDE.search(text):
+            outside.append(f"{path.relative_to(ROOT).as_posix()}: {OUTSIDE.search(text).group(0)!r}")
         for match in CITATION.finditer(text):
             for number in SECTION.findall(match.group(1)):
                 cited.setdefault(number, path.relative_to(ROOT).as_posix())

@@ -203,7 +203,7 @@ ADD6 = ADD.replace("ipv4", "ipv6")
 
 
 def winnat_host(**kwargs):
-    """The runner of FACTS §3.2 (HTTP.sys/WinRM rows, WinNAT blocks 56638-56737 and 56738-56837), the blocks in its
+    """The runner of docs/windows-facts.md §3.2 (HTTP.sys/WinRM rows, WinNAT blocks 56638-56737 and 56738-56837), the blocks in its
     IPv6 TCP table too, as WinNAT reserves them for both IP versions."""
     blocks = [row for row in samples.EXCLUDED_TCP_ROWS if row[1] - row[0] + 1 >= 100]
     tables = {**{c: [] for c in ALL_COMBOS}, ("ipv4", "tcp"): list(samples.EXCLUDED_TCP_ROWS), ("ipv6", "tcp"): list(blocks)}

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_excluded_port_range with winnat_restart against a simulated Hyper-V host (tests/simulator's model and shell).
+"""win_excluded_port_range with winnat_restart against a simulated Hyper-V host (portscale_winsim's model and shell).
 
 The simulator follows opentelemetry-collector PR #10839's CI log: ``net stop winnat`` removes every WinNAT block and
 ``net start winnat`` does not re-create them; the next boot reserves new ones, around the administered exclusions.

@@ -51,7 +51,7 @@ def test_other_registry_values_are_not_findings():
 
 
 def test_winnat_blocks_inside_the_range_are_reported_per_range():
-    # FACTS §3.2: the runner's two 100-port blocks inside 49152-65535; 80/5986/47001 are HTTP.sys/WinRM, outside.
+    # docs/windows-facts.md §3.2: the runner's two 100-port blocks inside 49152-65535; 80/5986/47001 are HTTP.sys/WinRM, outside.
     exclusions = {("ipv4", "tcp"): rows(*samples.EXCLUDED_TCP_ROWS)}
     findings = configuration_findings(snapshot(exclusions=exclusions))
     assert codes(findings) == [("system_reservations_in_range", "ipv4_tcp")]

@@ -10,20 +10,20 @@ import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedDynamicPortRange, ParseError, parse_dynamic_port_range
 
-# FACTS §1.2 [OBS-H], byte-exact.
+# docs/windows-facts.md §1.2 [OBS-H], byte-exact.
 EN_TCP = "\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n\r\n"
 EN_UDP = EN_TCP.replace("tcp", "udp")
-# FACTS §1.2: a range widened by an installer (actions/runner-images PR #1442).
+# docs/windows-facts.md §1.2: a range widened by an installer (actions/runner-images PR #1442).
 EN_WIDENED = "\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 1024\r\nNumber of Ports : 64511\r\n\r\n"
-# FACTS §1.3 French [OBS-M], labels padded to 20 characters; and the 43-dash variant from another source.
+# docs/windows-facts.md §1.3 French [OBS-M], labels padded to 20 characters; and the 43-dash variant from another source.
 FR_TCP = (
     "\r\nPlage de ports dynamique du protocole tcp\r\n---------------------------------\r\n"
     "Port de d\u00e9marrage   : 49152\r\nNombre de ports     : 16384\r\n\r\n"
 )
 FR_TCP_43_DASHES = FR_TCP.replace("-" * 33, "-" * 43)
-# The French output read as cp1252 after netsh wrote it in cp850 (FACTS §0): "é" (0x82) shows as U+201A.
+# The French output read as cp1252 after netsh wrote it in cp850 (docs/windows-facts.md §0): "é" (0x82) shows as U+201A.
 FR_TCP_CP850_MOJIBAKE = FR_TCP.replace("\u00e9", "\u201a")
-# FACTS §1.3 German [UNV]: the two fixtures disagree on padding; both must parse.
+# docs/windows-facts.md §1.3 German [UNV]: the two fixtures disagree on padding; both must parse.
 DE_TCP_A = "\r\nProtokoll tcp Dynamischer Portbereich\r\n---------------------------------\r\nStartport       : 49152\r\nAnzahl von Ports: 16384\r\n\r\n"
 DE_TCP_B = "\r\nProtokoll tcp Dynamischer Portbereich\r\n---------------------------------\r\nStartport      : 49152\r\nAnzahl von Ports : 16384\r\n\r\n"
 
@@ -33,7 +33,7 @@ def display_width(text):
 
 
 def cjk_output(title, start_label, count_label, start, count, colon=":"):
-    """Build a CJK output the way FACTS §1.3 describes it: labels padded by display width to column 16."""
+    """Build a CJK output the way docs/windows-facts.md §1.3 describes it: labels padded by display width to column 16."""
     def line(label, number):
         return label + " " * (16 - display_width(label)) + colon + " " + str(number)
 

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedExclusion, ParseError, parse_excluded_port_ranges
 
-# FACTS §3.2 [OBS-H], byte-exact: every table line carries trailing spaces (28 columns).
+# docs/windows-facts.md §3.2 [OBS-H], byte-exact: every table line carries trailing spaces (28 columns).
 EN_TCP = (
     "\r\nProtocol tcp Port Exclusion Ranges\r\n\r\n"
     "Start Port    End Port      \r\n"
@@ -22,7 +22,7 @@ EN_TCP = (
 )
 EN_TCP_ROWS = [(80, 80, False), (5986, 5986, False), (47001, 47001, False), (56638, 56737, False), (56738, 56837, False)]
 
-# FACTS §3.2, the same runner after `add excludedportrange ... startport=55679 numberofports=1`.
+# docs/windows-facts.md §3.2, the same runner after `add excludedportrange ... startport=55679 numberofports=1`.
 EN_TCP_ADMINISTERED = (
     "\r\nProtocol tcp Port Exclusion Ranges\r\n\r\n"
     "Start Port    End Port      \r\n"
@@ -35,14 +35,14 @@ EN_TCP_ADMINISTERED = (
 )
 EN_TCP_ADMINISTERED_ROWS = [(80, 80, False), (5986, 5986, False), (47001, 47001, False), (55679, 55679, True)]
 
-# FACTS §3.2: protocol=udp changes only the title [OBS-H]; no exclusions at all [INF].
+# docs/windows-facts.md §3.2: protocol=udp changes only the title [OBS-H]; no exclusions at all [INF].
 EN_UDP = EN_TCP.replace("Protocol tcp", "Protocol udp")
 EN_EMPTY = (
     "\r\nProtocol tcp Port Exclusion Ranges\r\n\r\nStart Port    End Port      \r\n----------    --------      \r\n"
     "\r\n* - Administered port exclusions.\r\n\r\n"
 )
 
-# FACTS §3.3 German [OBS-M, two captures] (as pasted: no trailing spaces).
+# docs/windows-facts.md §3.3 German [OBS-M, two captures] (as pasted: no trailing spaces).
 DE_TCP = (
     "\r\nPortausschlussbereiche f\u00fcr das Protokoll \"tcp\"\r\n\r\n"
     "Startport      Endport\r\n"
@@ -54,7 +54,7 @@ DE_TCP = (
 )
 DE_TCP_ROWS = [(28380, 28380, False), (49711, 49810, False), (50000, 50059, True)]
 
-# FACTS §3.3 Chinese [OBS-M]: title, blank, headers, dash line, rows, blank, footnote.
+# docs/windows-facts.md §3.3 Chinese [OBS-M]: title, blank, headers, dash line, rows, blank, footnote.
 ZH_TCP = (
     "\r\n\u534f\u8bae tcp \u7aef\u53e3\u6392\u9664\u8303\u56f4\r\n\r\n"
     "\u5f00\u59cb\u7aef\u53e3    \u7ed3\u675f\u7aef\u53e3\r\n"
@@ -68,7 +68,7 @@ ZH_TCP_ROWS = [(1080, 1179, False), (5357, 5357, False), (50000, 50059, True)]
 
 
 def row(start, end, administered):
-    """One row as netsh prints it: %10d  %10d     %c (FACTS §3.2)."""
+    """One row as netsh prints it: %10d  %10d     %c (docs/windows-facts.md §3.2)."""
     return "%10d  %10d     %c\r\n" % (start, end, "*" if administered else " ")
 
 
@@ -76,7 +76,7 @@ def localized_table(title, headers, dashes, footnote, rows):
     return "\r\n" + title + "\r\n\r\n" + headers + "\r\n" + dashes + "\r\n" + "".join(row(*r) for r in rows) + "\r\n" + footnote + "\r\n\r\n"
 
 
-# Built from the layout rules (FACTS §3.3: other locales translate every word and pad headers and dashes differently).
+# Built from the layout rules (docs/windows-facts.md §3.3: other locales translate every word and pad headers and dashes differently).
 MIXED_ROWS = [(1024, 1123, False), (2869, 2869, False), (50000, 50059, True), (60000, 60000, True)]
 ES_UDP = localized_table(
     "Intervalos de exclusi\u00f3n de puertos del protocolo udp",
@@ -85,7 +85,7 @@ ES_UDP = localized_table(
     "* - Exclusiones de puertos administradas.",
     MIXED_ROWS,
 )
-# French as it looks after cp850 bytes were decoded as cp1252 (FACTS §0: "Port de d\u201abut", "administr\u201as").
+# French as it looks after cp850 bytes were decoded as cp1252 (docs/windows-facts.md §0: "Port de d\u201abut", "administr\u201as").
 FR_CP850_MOJIBAKE = localized_table(
     "Plages d'exclusion de ports du protocole tcp",
     "Port de d\u201abut    Port de fin",

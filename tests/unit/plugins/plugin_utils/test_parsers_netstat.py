@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers import ParsedConnection, ParseError, parse_netstat
 
-# FACTS §6.1 [OBS-H]: every header and row is "  %-5s  %-22s %-22s %-15s %s".
+# docs/windows-facts.md §6.1 [OBS-H]: every header and row is "  %-5s  %-22s %-22s %-15s %s".
 ROW_FORMAT = "  %-5s  %-22s %-22s %-15s %s"
 
 
@@ -20,7 +20,7 @@ def table(title, header, rows):
 
 EN_HEADER = ("Proto", "Local Address", "Foreign Address", "State", "PID")
 
-# FACTS §6.1, byte-exact.
+# docs/windows-facts.md §6.1, byte-exact.
 EN_SAMPLE = (
     "\r\nActive Connections\r\n\r\n"
     "  Proto  Local Address          Foreign Address        State           PID\r\n"
@@ -30,7 +30,7 @@ EN_SAMPLE = (
     "  UDP    0.0.0.0:5353           *:*                                    3204\r\n"
 )
 
-# Built with the same format: IPv6 endpoints longer than 22 characters run on with one space (FACTS §6.1 [INF]).
+# Built with the same format: IPv6 endpoints longer than 22 characters run on with one space (docs/windows-facts.md §6.1 [INF]).
 EN_MIXED = table(
     "Active Connections",
     EN_HEADER,
@@ -47,7 +47,7 @@ EN_MIXED = table(
     ],
 )
 
-# FACTS §6.1 German [OBS-H]: header and states translated.
+# docs/windows-facts.md §6.1 German [OBS-H]: header and states translated.
 DE_SAMPLE = table(
     "Aktive Verbindungen",
     ("Proto", "Lokale Adresse", "Remoteadresse", "Status", "PID"),
@@ -59,7 +59,7 @@ DE_SAMPLE = table(
     ],
 )
 
-# FACTS §6.1 zh-CN [OBS-M]: translated header, English states.
+# docs/windows-facts.md §6.1 zh-CN [OBS-M]: translated header, English states.
 ZH_SAMPLE = (
     "\r\n\u6d3b\u52a8\u8fde\u63a5\r\n\r\n"
     "  \u534f\u8bae  \u672c\u5730\u5730\u5740          \u5916\u90e8\u5730\u5740        \u72b6\u6001           PID\r\n"

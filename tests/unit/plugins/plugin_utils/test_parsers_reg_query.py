@@ -10,11 +10,11 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.parsers i
 
 KEY = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
 
-# FACTS §4.1 [OBS-H], byte-exact.
+# docs/windows-facts.md §4.1 [OBS-H], byte-exact.
 MAX_USER_PORT = "\r\n" + KEY + "\r\n    MaxUserPort    REG_DWORD    0xfffe\r\n\r\n"
 TIMED_WAIT_DELAY = "\r\n" + KEY + "\r\n    TcpTimedWaitDelay    REG_DWORD    0x1e\r\n\r\n"
 
-# FACTS §4.3, Wine test3 [OBS-H]: whole key with values and one subkey (no blank line after the subkeys).
+# docs/windows-facts.md §4.3, Wine test3 [OBS-H]: whole key with values and one subkey (no blank line after the subkeys).
 WINE_WHOLE_KEY = (
     "\r\nHKEY_CURRENT_USER\\Software\\Wine\\reg_test\r\n"
     "    Test1    REG_SZ    Hello, World\r\n"
@@ -22,10 +22,10 @@ WINE_WHOLE_KEY = (
     "    Wine    REG_SZ    First instance\r\n\r\n"
     "HKEY_CURRENT_USER\\Software\\Wine\\reg_test\\subkey\r\n"
 )
-# FACTS §4.3, Wine test8a [OBS-H]: no values, only subkeys, and no header line for the key itself.
+# docs/windows-facts.md §4.3, Wine test8a [OBS-H]: no values, only subkeys, and no header line for the key itself.
 WINE_ONLY_SUBKEYS = "\r\nHKEY_CURRENT_USER\\Software\\Wine\\reg_test\\subkey1\r\nHKEY_CURRENT_USER\\Software\\Wine\\reg_test\\subkey2\r\n"
 
-# Built from the layout rules (FACTS §4.1, §4.3 [INF for the value list]): a realistic Tcpip\Parameters key.
+# Built from the layout rules (docs/windows-facts.md §4.1, §4.3 [INF for the value list]): a realistic Tcpip\Parameters key.
 TCPIP_PARAMETERS = (
     "\r\n" + KEY + "\r\n"
     "    NV HostName    REG_SZ    WEB01\r\n"

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_port_info against simulated hosts (tests/simulator, through its shell layer): the numbers add up to the
+"""win_port_info against simulated hosts (portscale_winsim, through its shell layer): the numbers add up to the
 simulator's own free-port count, findings fire on loaded and misconfigured hosts and not on idle ones, and the
 read costs one command execution (two only where netstat has no ``-q``)."""
 

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""win_port_probe against simulated hosts (tests/simulator through its shell layer and probe contract): the
+"""win_port_probe against simulated hosts (portscale_winsim through its shell layer and probe contract): the
 exhaustion error at the right index on a loaded default host, a pass once the range is widened, the caps, check
 mode, per-address capacity, and at most two command executions that leave the host's connection table unchanged."""
 
