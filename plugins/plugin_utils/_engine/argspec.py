@@ -8,9 +8,10 @@ arguments against the spec computed here. ansible-test does not compare docs wit
 arguments, so this is also what keeps the two from drifting apart.
 
 Parsing the YAML with PyYAML's pure-Python loader took 3-6 ms, 8-11 % of a ``raw`` task, on every task on every host.
-Ansible runs each task in a fresh worker process, so a cache alone cannot save that: the stub is parsed with libyaml when
-PyYAML has it (as ansible-core parses playbooks; 0.2-0.4 ms, the same result, which a unit test checks for every stub),
-once per process and stub (the role's filters ask for the same specs many times in one process), and each caller
+Now each stub is parsed once per process: the action base (_glue/action.py) asks for its spec when an action class is
+defined, which happens in ansible-playbook's main process (the strategy imports the class before it forks the task's
+workers), so the workers inherit the cached spec. Where a worker parses after all, libyaml does it when PyYAML has it
+(as ansible-core parses playbooks; 0.2-0.4 ms, the same result, which a unit test checks for every stub). Each caller
 gets its own copy (ansible-core's validator must not be able to change the cached one).
 """
 

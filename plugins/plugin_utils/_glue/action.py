@@ -67,6 +67,14 @@ class PortscaleAction(ActionBase):
     # What each typed option accepts, added to Ansible's own type errors (which name the option and value, not the range).
     VALID: t.Mapping[str, str] = {}
 
+    def __init_subclass__(cls, **kwargs):
+        # Parse the stub's spec when the class is defined. The strategy imports each task's action class in the main
+        # process (to read BYPASS_HOST_LOOP) before it forks the task's workers, so they inherit the parsed spec: once
+        # per process instead of once per task and host (argspec.py caches it).
+        super().__init_subclass__(**kwargs)
+        if cls.DOCUMENTATION:
+            argument_spec_from_doc(cls.DOCUMENTATION)
+
     def validate_argument_spec(self, argument_spec=None, mutually_exclusive=None, required_together=None,  # pylint: disable=too-many-arguments
                                required_one_of=None, required_if=None, required_by=None):
         """ActionBase's, except that it never fails with the bare error of ansible-core's no_log scan.

@@ -18,7 +18,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.portscale.tcpip.plugins.modules.win_dynamic_port_range import DOCUMENTATION as DYNAMIC_RANGE_DOC
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import argspec
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
-from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import plain_type_names
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction, plain_type_names
 
 MODULES = ("win_dynamic_port_range", "win_excluded_port_range", "win_tcpip_parameters")
 # Documentation keys that must reach the spec unchanged (type defaults to str in both).
@@ -195,6 +195,22 @@ def test_the_spec_is_parsed_once_per_stub_and_each_caller_gets_a_copy(monkeypatc
     first["start"]["type"] = "changed"
     second = argument_spec_from_doc(DYNAMIC_RANGE_DOC)
     assert len(calls) == 1 and second["start"]["type"] == "int"
+
+
+def test_defining_an_action_class_parses_its_spec(monkeypatch):
+    """The strategy imports a task's action class in ansible-playbook's main process before it forks the workers: the
+    spec parsed when the class is defined is inherited by every worker, so no task parses it again."""
+    calls = []
+    real = argspec.yaml.load
+    monkeypatch.setattr(argspec.yaml, "load", lambda text, Loader: calls.append(text) or real(text, Loader=Loader))
+    argspec._parsed.cache_clear()  # pylint: disable=protected-access
+
+    class Defined(PortscaleAction):  # pylint: disable=unused-variable
+        DOCUMENTATION = DYNAMIC_RANGE_DOC
+
+    assert calls == [DYNAMIC_RANGE_DOC]
+    argument_spec_from_doc(DYNAMIC_RANGE_DOC)
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("name", ["win_dynamic_port_range", "win_excluded_port_range", "win_port_info", "win_port_probe",
