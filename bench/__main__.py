@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 
-from . import cpu, faster, fleet_scale, report, throughput, wire
+from . import cpu, faster, fleet_scale, report, role_cost, throughput, wire
 from .config import BenchConfig, parse
 from .environment import describe
 from .runner import PlaybookFailed, Runner
@@ -59,6 +59,11 @@ def run(config: BenchConfig) -> dict:
                 _log("section 5: what would make it faster")
                 results["sections"]["faster"] = faster.run_section(runner, fleet, config, modules, workloads,
                                                                    converged="fleet" in config.sections and config.faster_hosts <= max(config.fleet_sizes))
+            if "role" in config.sections and results["role"]:
+                _log("section 6: the role against a one-task raw play")
+                inventory = os.path.join(config.work_dir, "inventory", "role-cost.yml")
+                fleet.write_inventory(inventory, config.cpu_hosts)
+                results["sections"]["role"] = role_cost.run_section(runner, fleet, inventory, config)
     if "throughput" in config.sections:
         _log("section 4: simulator throughput")
         results["sections"]["throughput"] = throughput.run_section(max(config.fleet_sizes), 8, config.throughput_seconds)

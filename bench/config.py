@@ -8,7 +8,7 @@ import argparse
 import dataclasses
 import os
 
-SECTIONS = ("wire", "cpu", "fleet", "faster", "throughput")
+SECTIONS = ("wire", "cpu", "fleet", "faster", "throughput", "role")
 # Everything is bounded: these limits keep a typo from starting a run that never ends.
 MAX_HOSTS = 500
 MAX_REPEATS = 20

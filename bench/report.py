@@ -94,6 +94,21 @@ def faster_table(section: dict) -> str:
     return head + "\n" + table(["variant", "workload", "forks", "wall", "ctrl CPU", "main proc CPU", "other load", "req/host", "note"], rows)
 
 
+def role_cost_table(section: dict) -> str:
+    rows = []
+    for name, figures in section["variants"].items():
+        rows.append([name, _median_range(figures["controller_cpu_per_host"], 0, 1000), _num(figures["commands_per_host"]["median"]),
+                     _num(figures["requests_per_host"]["median"]), _num(figures["wall"]["median"], 1)])
+    ratio, net, first = section["ratio_role_to_raw"], section["ratio_without_fixed_cost"], section["first_run"]
+    head = (f"6. The role against a one-task raw play ({section['hosts']} hosts, forks {section['forks']}, NTLM, 0 ms; "
+            f"median (min-max) of {section['repeats']} rotating repeats; controller CPU of the whole run per host, ms)")
+    tail = (f"\nrole / raw controller CPU: {_median_range(ratio, 2)} (spread {ratio['spread'] * 100:.0f}%)"
+            + (f"; without ansible-playbook's fixed cost (empty play subtracted): {_median_range(net, 2)}" if net else "")
+            + f"\nfirst run (changes every host): {first['controller_cpu_per_host'] * 1000:.0f} ms of controller CPU and "
+            f"{_num(first['commands_per_host'])} command executions per host")
+    return head + "\n" + table(["play", "controller CPU ms/host", "cmds/host", "req/host", "wall s"], rows) + tail
+
+
 def render(results: dict) -> str:
     sections = results["sections"]
     env = results["environment"]
@@ -109,4 +124,6 @@ def render(results: dict) -> str:
         parts.append(throughput_table(sections["throughput"], sections.get("fleet")))
     if "faster" in sections:
         parts.append(faster_table(sections["faster"]))
+    if "role" in sections:
+        parts.append(role_cost_table(sections["role"]))
     return "\n\n".join(parts)

@@ -7,7 +7,7 @@ BENCH_FORKS ?= 25
 BENCH_REPEATS ?= 5
 BENCH_FLEET_REPEATS ?= 1
 BENCH_FASTER_HOSTS ?= 25
-BENCH_SECTIONS ?= wire,cpu,fleet,faster,throughput
+BENCH_SECTIONS ?= wire,cpu,fleet,faster,throughput,role
 BENCH_JSON := $(BUILD)/bench/results.json
 
 .PHONY: bench

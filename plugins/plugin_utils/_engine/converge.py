@@ -146,14 +146,18 @@ def _interrupted(error: BaseException, plan: Plan, result: dict[str, t.Any]) -> 
 
 
 def converge(execute: Execute, request: SnapshotRequest, planner: t.Callable[[HostSnapshot], Plan],
-             view: t.Callable[[HostSnapshot], dict[str, t.Any]], check_mode: bool, reconnect: Reconnect | None = None) -> dict[str, t.Any]:
+             view: t.Callable[[HostSnapshot], dict[str, t.Any]], check_mode: bool, reconnect: Reconnect | None = None,
+             snapshot: HostSnapshot | None = None) -> dict[str, t.Any]:
     """Run the whole flow and return the Ansible result (without ``failed``); raise ConvergeFailed on failure.
 
     ``view`` turns a snapshot into the same shape as ``Plan.before``/``Plan.after``; it is applied to the
     verification read after writes and must then equal ``Plan.after``. ``reconnect`` drops and reopens the
-    connection after a failure during the write batch, before the host is read again.
+    connection after a failure during the write batch, before the host is read again. ``snapshot``: a read of the
+    host made earlier in the same task, with nothing written since (it holds at least what ``request`` reads); the flow
+    then plans from it instead of reading again (the port_capacity role's one task: _report/role_apply.py).
     """
-    snapshot = read_host(execute, request).snapshot
+    if snapshot is None:
+        snapshot = read_host(execute, request).snapshot
     plan = planner(snapshot)
     if plan.leaves is None:
         plan.leaves = snapshot  # no prediction given: describe the host as read

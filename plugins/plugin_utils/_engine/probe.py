@@ -366,9 +366,12 @@ def _not_probed(request: ProbeRequest, plan: ProbePlan, check_mode: bool) -> dic
             "would_probe": {key: value for key, value in params.items() if key != "schema"}, "warnings": []}
 
 
-def run(execute: Execute, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
+def run(execute: Execute, args: dict[str, t.Any], check_mode: bool, read: HostRead | None = None) -> dict[str, t.Any]:
+    """Read the host, size the burst, run it. ``read``: a read made earlier in the same task (with the connection table
+    and the probe's range), with nothing written since: the burst is sized from it and the host is not read again."""
     request = request_from_args(args)
-    read: HostRead = read_host(execute, request.snapshot_request())
+    if read is None:
+        read = read_host(execute, request.snapshot_request())
     if not read.bound_sockets_listed and not request.allow_exhaustion and read.snapshot.has_dynamicport:
         # BOUND sockets hold ports that netstat -ano does not list (it has no -q here), so the free count is too high by
         # an unknown amount and no share of it is known to be safe: a probe meant to take half exhausted such a host.

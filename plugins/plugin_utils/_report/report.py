@@ -98,7 +98,7 @@ def _failed_part(result: t.Mapping[str, t.Any], unreachable_only: bool) -> tuple
                 label = item.get("item")
                 label = label.get("key") if isinstance(label, t.Mapping) else label
                 return (f" ({label})" if isinstance(label, str) and label and label != "all" else ""), item
-    if result.get("unreachable") or (result.get("failed") and not unreachable_only):
+    if result.get("unreachable") or result.get("role_unreachable") or (result.get("failed") and not unreachable_only):
         return "", result
     return None
 
@@ -118,7 +118,10 @@ def failure_reasons(hostvars: t.Mapping[str, t.Any], hosts: t.Sequence[str], res
                 continue
             label, failed = found
             message = " ".join(str(failed.get("msg") or "no message").split())
-            kind = "unreachable" if failed.get("unreachable") else "failed"
+            # portscale.tcpip.port_capacity_apply does several steps in one task: it names the one it stopped at, and
+            # says whether the host could not be reached there (it never returns an unreachable result).
+            step = str(failed.get("role_step") or step)
+            kind = "unreachable" if failed.get("unreachable") or failed.get("role_unreachable") else "failed"
             reasons[str(host)] = f"{step}{label} {kind}: {message}"
             break
     return reasons

@@ -316,3 +316,38 @@ def host_summary(data: Mapping) -> dict[str, t.Any]:
     }
     summary["reboot_text"] = reboot_text(summary)
     return summary
+
+
+def _or(value: t.Any, fallback: t.Any) -> t.Any:
+    """Jinja's ``default(fallback, true)``: the fallback for any false value."""
+    return value if value else fallback
+
+
+def summary_line(summary: Mapping) -> str:
+    """The one line the role shows per host (its task *Show the host's summary*), from ``host_summary``'s summary: mode,
+    status, the headroom of the probe's range and the rate, the probe, whether the range ran out and who holds the most
+    ports, the changes or the drift, the reboot state."""
+    state = _dict(summary.get("after")) or _dict(summary.get("before"))
+    room = _dict(state.get("headroom"))
+    probe = _dict(summary.get("probe"))
+    combo = room.get("combo")
+    free, rate, percent = room.get("free"), state.get("connections_per_second"), room.get("percent_free")
+    parts = [f"{summary.get('mode')}{' (check mode)' if summary.get('check_mode') else ''}: {summary.get('status')}",
+             f"{combo or 'range'} {_or(_dict(state.get('ranges')).get(combo or 'ipv4_tcp'), 'unknown')}, "
+             f"{'?' if free is None else free} of {_or(room.get('range_size'), '?')} ports free "
+             f"({'?' if percent is None else percent}%), {'?' if rate is None else rate} new connections/s"]
+    if probe.get("ran"):
+        verdict = " passed" if probe.get("passed") else (" FAILED" if probe.get("passed") is False else "")
+        parts.append(f"probe {probe.get('opened')}/{probe.get('count')}{verdict}")
+    else:
+        parts.append(f"probe not run{' (FAILED)' if probe.get('failed') else ''}")
+    first = _dict(summary.get("before")) or state
+    ran = _dict(first.get("exhaustion"))
+    top = _dict(first.get("top_process"))
+    ran_out = f"yes (Tcpip events, last {ran.get('last')})" if ran.get("total") else ("no" if ran.get("read") else "unknown")
+    holder = f", most ports held by {top.get('name') or 'an unnamed process'} (PID {top.get('pid')})" if top else ""
+    parts.append(f"ran out: {ran_out}{holder}")
+    changes, drift = summary.get("changes") or [], summary.get("drift") or []
+    parts.append(f"changes: {'; '.join(changes)}" if changes else (f"drift: {'; '.join(drift)}" if drift else "no changes"))
+    parts.append(f"reboot: {summary.get('reboot_text')}")
+    return "; ".join(parts)

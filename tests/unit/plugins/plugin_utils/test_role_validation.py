@@ -5,11 +5,9 @@ refusals, in the role's terms (issue 14, items 1, 2 and 5)."""
 
 from __future__ import annotations
 
-import ast
 import pathlib
 import re
 
-import jinja2
 
 import pytest
 import yaml
@@ -17,7 +15,7 @@ import yaml
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import excluded_ranges
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.converge import NOT_ELEVATED
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.probe import MAX_FREE_SHARE
-from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import role_validation
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import role_apply, role_validation
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._report.role_validation import (
     in_role_terms,
     plain_data,
@@ -222,11 +220,11 @@ def test_the_role_repeats_no_limit_in_jinja():
     ({"start": 10000, "end": 65535}, {key: {"start": 20000, "count": 1000} for key in role_validation.RANGE_KEYS}),
 ])
 def test_the_role_manages_the_ranges_it_validates(common, per_range):
-    """vars/main.yml's __port_capacity_range_items (the ranges the role's tasks set) and wanted_ranges (the ranges the
-    validation judges) agree."""
-    template = jinja2.Environment().from_string(ROLE_VARS["__port_capacity_range_items"])
-    items = ast.literal_eval(template.render(port_capacity_range=common, port_capacity_ranges=per_range).strip())
-    judged = wanted_ranges({"port_capacity_range": common, "port_capacity_ranges": per_range})
+    """role_apply.settings (the ranges port_capacity_apply sets) and wanted_ranges (the ranges the validation judges)
+    agree."""
+    values = {"port_capacity_range": common, "port_capacity_ranges": per_range, "port_capacity_listener_guard": "warn"}
+    items = [s.item for s in role_apply.settings(values, legacy=False) if s.kind == "ranges"]
+    judged = wanted_ranges(values)
     assert [(item["key"], item["range"]) for item in items] == [(key, wanted) for key, _variable, wanted in judged]
 
 
