@@ -41,7 +41,6 @@ def test_a_changing_run_costs_three_executions_and_a_converged_one_two():
     assert len(host.scripts) == 3 and host.scripts[2].startswith(probe_script.PROBE_HEADER)
     assert [r["changed"] for r in first["changes"]["ranges"]["results"]] == [True]
     assert first["changes"]["tcpip_parameters"]["changed"] and first["changes"]["exclusions"]["changed"]
-    assert first["after"]["ranges"]["ipv4_tcp"] == {"start": 10000, "end": 65535, "count": 55536} or first["after"]["ranges"]["ipv4_tcp"]
     del host.scripts[:]
     again = apply(host)
     assert not again["changed"] and again["after"] == {} and again["probe"]["passed"] is True
@@ -80,7 +79,8 @@ def test_the_summary_line_is_the_roles_former_jinja_line():
     jinja2 = pytest.importorskip("jinja2")
     template = jinja2.Environment().from_string(JINJA_LINE)
     host = SimHost(HostModel.create("h", profile="server2022"))
-    for values, dry_run in ((VALUES, False), (VALUES, False), ({**VALUES, "port_capacity_mode": "audit", "port_capacity_range": {"start": 20000, "count": 1000}}, True)):
+    audit = {**VALUES, "port_capacity_mode": "audit", "port_capacity_range": {"start": 20000, "count": 1000}}
+    for values, dry_run in ((VALUES, False), (VALUES, False), (audit, True)):
         outcome = apply(host, dry_run=dry_run, **values)
         summary = role_apply.summarised(role_apply.summary_data("h", values, False, outcome))["summary"]
         assert summary_line(summary) == template.render(port_capacity_summary=summary).strip()
