@@ -117,7 +117,7 @@ class ActionModule(PortscaleAction):
             data.update(after=outcome.get("after") or {}, probe=outcome.get("probe") or {})
         result["summary_data"] = data
         if "ranges" in (data["before"] or {}):
-            result.update(role_apply.summarised(data))
+            result.update(role_apply.summarised(data, values))
         if failure is not None:
             result.update(failed=True, role_step=failure.step, role_unreachable=failure.unreachable, msg=str(failure))
         return result

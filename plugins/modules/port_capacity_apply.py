@@ -22,7 +22,7 @@ description:
   - In enforce mode (not in check mode), when something differs, sends every write in one batch, in the safe order
     (registry values, exclusions, ranges), followed by the same full read, which verifies each setting and is the read
     after the changes.
-  - Then runs the probe, sized from the latest read of the same task; when a reboot follows (O(reboot_allowed)) the
+  - Then runs the probe, sized from the latest read of the same task; when a reboot follows (C(port_capacity_reboot=allowed), enforce mode) the
     probe is left to the role, which calls this module again with O(after_reboot) after the reboot.
   - A converged host costs two command executions (the read and the probe), a changing one three.
   - Builds the host's summary (the fact C(port_capacity_summary)) and the line the role shows, as the filter
@@ -94,6 +94,12 @@ summary:
 summary_line:
   description: The summary in one line, as the role shows it.
   returned: always
+  type: str
+verdict:
+  description:
+    - Why the role fails the host after the report (its probe fell short, or drift in audit mode with
+      C(port_capacity_fail_on_drift)); empty when it does not.
+  returned: when the host was read
   type: str
 summary_data:
   description: The input of the summary (for the role's rescue, which adds a read made after a failure).

@@ -364,7 +364,18 @@ def summary_data(host: str, values: t.Mapping[str, t.Any], check_mode: bool, out
             "headroom_combo": f"ipv{values.get('port_capacity_probe_ip_version') or 4}_tcp"}
 
 
-def summarised(data: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """``summary`` (the fact port_capacity_summary) and ``summary_line`` (the line the role shows) of ``data``."""
+def verdict(summary: t.Mapping[str, t.Any], values: t.Mapping[str, t.Any]) -> str:
+    """Why the role fails the host after the report ('' when it does not): its probe fell short, or it has drift in audit
+    mode with ``port_capacity_fail_on_drift``."""
+    host, found = summary.get("host"), summary.get("probe") or {}
+    if boolean(values.get("port_capacity_probe", True), strict=False) and (found.get("failed") or found.get("passed") is False):
+        return f"{host}: {found.get('message') or 'the probe failed'}"
+    if boolean(values.get("port_capacity_fail_on_drift", False), strict=False) and summary.get("mode") == "audit" and summary.get("drift"):
+        return f"{host} differs from the wanted settings: {'; '.join(summary['drift'])}"
+    return ""
+
+
+def summarised(data: t.Mapping[str, t.Any], values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """``summary`` (the fact port_capacity_summary), ``summary_line`` (the line the role shows) and ``verdict`` of ``data``."""
     summary = host_summary(data)
-    return {"summary": summary, "summary_line": summary_line(summary)}
+    return {"summary": summary, "summary_line": summary_line(summary), "verdict": verdict(summary, values)}

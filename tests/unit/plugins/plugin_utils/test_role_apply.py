@@ -82,7 +82,7 @@ def test_the_summary_line_is_the_roles_former_jinja_line():
     audit = {**VALUES, "port_capacity_mode": "audit", "port_capacity_range": {"start": 20000, "count": 1000}}
     for values, dry_run in ((VALUES, False), (VALUES, False), (audit, True)):
         outcome = apply(host, dry_run=dry_run, **values)
-        summary = role_apply.summarised(role_apply.summary_data("h", values, False, outcome))["summary"]
+        summary = role_apply.summarised(role_apply.summary_data("h", values, False, outcome), values)["summary"]
         assert summary_line(summary) == template.render(port_capacity_summary=summary).strip()
 
 
