@@ -1,21 +1,12 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The port_capacity role's work on one host in one task (portscale.tcpip.port_capacity_apply): read, plan, refuse,
-write and verify, probe, summarise.
+"""The port_capacity role's work on one host in one task (portscale.tcpip.port_capacity_apply; docs/role.md, "Flow").
 
-Round trips (command executions), every one of them inside this one task, so nothing is reused across tasks:
-
-* one read (win_port_info's, which holds everything the three plans and the probe need); every setting is planned from
-  it with the modules' own plan functions (the results the modules give in check mode). A refusal stops the host there,
-  before any write;
-* in enforce mode (not check mode), when something differs: one batch with every write, in the safe order (registry
-  values, exclusions, ranges), followed by the same full read, which verifies each setting (its ``observe`` must equal
-  its plan's ``after``) and is the summary's read after the changes;
-* the probe, its burst sized from the latest read of this task (the first one when nothing was written, else the
-  verification read inside the write batch: nothing ran on the host between it and the burst but the role's own task).
-
-A converged host costs 2 executions, a changing one 3. After a reboot (tasks/reboot.yml) ``after_reboot`` reads the host
-once more and probes it (2 executions). The summary and its line are built here, in Python (role_summary.py).
+Command executions, all inside this task (nothing is reused across tasks): one read (win_port_info's), from which every
+setting is planned with the modules' plan functions (a refusal stops the host before any write); in enforce mode, when
+something differs, one batch with every write in the safe order followed by the same read, which verifies each setting
+and is the read after the changes; the probe, sized from the latest read of this task. Converged: 2; changing: 3; after
+the role's reboot, ``after_reboot``: 2 (a fresh read, the probe).
 """
 
 from __future__ import annotations
