@@ -9,8 +9,9 @@ author: portscale.tcpip contributors
 version_added: 0.1.0
 short_description: The refusals of the port_capacity role's plan step, in the role's terms
 description:
-  - Used by the P(portscale.tcpip.port_capacity#role) role between its plan step (the configuration modules in check
-    mode; they read the host and plan, and write nothing) and its first write, so that a change the host's state forbids
+  - The judgement the P(portscale.tcpip.port_capacity#role) role makes (in its task
+    M(portscale.tcpip.port_capacity_apply)) between its plan step and its first write, for your own plays that run the
+    configuration modules in check mode first (they read the host and plan, and write nothing), so that a change the host's state forbids
     (listeners a new range would cover with C(port_capacity_listener_guard=fail), ports in use, Hyper-V/WinNAT or system
     reservations, the host's TcpTimedWaitDelay limits) stops the host before anything is written.
   - A result counts as refused when it failed, or carries a message after C(failed_when=false) reset C(failed); with

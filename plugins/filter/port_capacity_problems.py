@@ -9,7 +9,8 @@ author: portscale.tcpip contributors
 version_added: 0.1.0
 short_description: Check the port_capacity role's variables with the modules' own validators, before any host is contacted
 description:
-  - Used by the P(portscale.tcpip.port_capacity#role) role to refuse a host before it reads or writes anything. Each wanted
+  - The check the P(portscale.tcpip.port_capacity#role) role makes (in its task M(portscale.tcpip.port_capacity_apply)) to
+    refuse a host before it reads or writes anything, for your own plays. Each wanted
     setting becomes the arguments the role's task will pass, completed with the module's documented defaults, and is
     checked by that module's own argument spec and validation, so the limits are the modules' (for example at most
     200000 probe connections, at most 100 exclusions that must not overlap, at least one protocol).
