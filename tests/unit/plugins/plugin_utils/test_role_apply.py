@@ -53,6 +53,9 @@ def test_audit_plans_every_setting_from_one_read_and_writes_nothing():
     result = apply(host, dry_run=True, port_capacity_mode="audit")
     assert result["changed"] and result["changes"]["tcpip_parameters"]["commands"]
     assert len(host.scripts) == 2 and not writes(host)
+    # --diff: each setting that would change, with its module's before and after.
+    assert [d["before_header"] for d in result["diff"]] == ["win_tcpip_parameters", "win_excluded_port_range", "win_dynamic_port_range"]
+    assert all(d["before"] != d["after"] for d in result["diff"])
 
 
 def test_a_refusal_stops_the_host_before_any_write():
