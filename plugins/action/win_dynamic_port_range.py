@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible_collections.portscale.tcpip.plugins.modules.win_dynamic_port_range import DOCUMENTATION
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import dynamic_range
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.facts import DYNAMIC_COUNT_MIN, DYNAMIC_START_MIN, PORT_MAX
 
 
 class ActionModule(PortscaleAction):
@@ -14,7 +15,7 @@ class ActionModule(PortscaleAction):
     ENGINE = dynamic_range.ENGINE
     MUTUALLY_EXCLUSIVE = (("count", "end"),)
     VALID = {
-        "start": "an integer from 1025 to 65535",
-        "count": "an integer, at least 255, with start + count at most 65536",
-        "end": "an integer up to 65535, at least start + 254",
+        "start": f"an integer from {DYNAMIC_START_MIN} to {PORT_MAX}",
+        "count": f"an integer, at least {DYNAMIC_COUNT_MIN}, with start + count at most {PORT_MAX + 1}",
+        "end": f"an integer up to {PORT_MAX}, at least start + {DYNAMIC_COUNT_MIN - 1}",
     }

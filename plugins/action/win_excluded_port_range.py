@@ -7,13 +7,14 @@ from __future__ import annotations
 from ansible_collections.portscale.tcpip.plugins.modules.win_excluded_port_range import DOCUMENTATION
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine import excluded_ranges
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.facts import PORT_MAX, PORT_MIN
 
 
 class ActionModule(PortscaleAction):
     DOCUMENTATION = DOCUMENTATION
     ENGINE = excluded_ranges.ENGINE
     VALID = {
-        "start": "a port from 1 to 65535",
-        "count": "an integer of at least 1 (the block must end at 65535 at most)",
-        "end": "a port from start to 65535",
+        "start": f"a port from {PORT_MIN} to {PORT_MAX}",
+        "count": f"an integer of at least 1 (the block must end at {PORT_MAX} at most)",
+        "end": f"a port from start to {PORT_MAX}",
     }

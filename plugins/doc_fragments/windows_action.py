@@ -33,5 +33,6 @@ attributes:
 notes:
   - A connection failure before any write makes the task unreachable (or failed, for a WinRM service fault) with
     C(Nothing was changed.) in its message. The configuration modules never report a write whose own verification was
-    lost as a success; see the C(applied) and C(not_applied) return values and the collection's docs/reliability.md.
+    lost as a success; see the C(applied) and C(not_applied) return values and
+    L(docs/reliability.md,https://github.com/portscale/tcpip/blob/main/docs/reliability.md).
 """

@@ -22,7 +22,8 @@ description:
   - With O(fail_below) the task fails, with a message that says why, when fewer connections open.
   - O(reuse_unicast_port) / O(port_scalability) with explicit binds to several O(local_addresses) show the capacity per local address.
   - Two command executions at most (the read and the probe); check mode does the read only, reports what would be probed, and opens nothing.
-  - The probe is a short Windows PowerShell 5.1 script using .NET sockets; its wire format is documented in docs/probe-contract.md.
+  - The probe is a short Windows PowerShell 5.1 script using .NET sockets; its wire format is documented in
+    L(docs/probe-contract.md,https://github.com/portscale/tcpip/blob/main/docs/probe-contract.md).
 options:
   count:
     description:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from .._windows.facts import DEFAULT_DYNAMIC_COUNT, DEFAULT_DYNAMIC_START
+from .._windows.facts import DEFAULT_DYNAMIC_COUNT, DEFAULT_DYNAMIC_START, LEGACY_RANGE_START
 from .._windows.host import Combo, HostSnapshot, combo_key
 from .._windows.ports import PortRange, dynamic_range_to_set
 from .._windows.values import TcpipValueError
@@ -41,7 +41,8 @@ def request_from_args(args: dict[str, t.Any]) -> DynamicRangeRequest:
     if args["state"] == "default":
         given = [name for name in ("start", "count", "end") if args.get(name) is not None]
         if given:
-            raise TcpipValueError(given[0], args[given[0]], "state=default restores 49152/16384; do not give start, count or end")
+            raise TcpipValueError(given[0], args[given[0]],
+                                  f"state=default restores {DEFAULT_DYNAMIC_START}/{DEFAULT_DYNAMIC_COUNT}; do not give start, count or end")
         port_range = PortRange(DEFAULT_DYNAMIC_START, DEFAULT_DYNAMIC_COUNT)
     else:
         if args.get("start") is None:
@@ -87,7 +88,7 @@ def plan(request: DynamicRangeRequest, snapshot: HostSnapshot) -> Plan:
     if not snapshot.has_dynamicport:
         raise LegacyHostError.refusal(
             "host", f"Windows build {snapshot.os_build} has no netsh dynamic port range; MaxUserPort sets its TCP range "
-            "(1025..MaxUserPort): use portscale.tcpip.win_tcpip_parameters")
+            f"({LEGACY_RANGE_START}..MaxUserPort): use portscale.tcpip.win_tcpip_parameters")
     before = view(snapshot, request.combos)
     desired = {combo_key(c): request.port_range.to_dict() for c in request.combos}
     # With store=persistent a range whose persistent store differs changes too (netsh sets both stores then).

@@ -55,7 +55,7 @@ def _range_from_item(index: int, item: dict[str, t.Any]) -> PortRange:
     if item.get("end") is not None:
         last = to_int(f"{name}.end", item["end"], valid)
     else:
-        count = to_int(f"{name}.count", item["count"], "at least 1 port, ending at 65535 at most")
+        count = to_int(f"{name}.count", item["count"], f"at least 1 port, ending at {PORT_MAX} at most")
         if count < 1:
             raise TcpipValueError(f"{name}.count", item["count"], "an exclusion holds at least 1 port")
         last = start + count - 1

@@ -11,9 +11,9 @@ import dataclasses
 import datetime
 import typing as t
 
-from .._windows.facts import DEFAULT_DYNAMIC_COUNT, timed_wait_delay_limits
+from .._windows.facts import DEFAULT_DYNAMIC_COUNT, LEGACY_DEFAULT_MAX_USER_PORT, timed_wait_delay_limits
 from .._windows.host import Combo, HostSnapshot, combo_key
-from .._windows.ports import max_user_port_boot_range
+from .._windows.ports import legacy_tcp_range, max_user_port_boot_range
 from .capacity import PORT_REUSE_BUILT_IN, PORT_REUSE_WITH_UPDATE, RangeCapacity
 from .reboot_state import IN_EFFECT, PENDING, describe_pending, value_state
 
@@ -150,10 +150,10 @@ def _time_wait_delay(snapshot: HostSnapshot) -> t.Iterator[Finding]:
 def _legacy(snapshot: HostSnapshot) -> t.Iterator[Finding]:
     if snapshot.has_dynamicport:
         return
-    last = snapshot.registry.get("MaxUserPort", 5000)
+    legacy = legacy_tcp_range(snapshot.registry.get("MaxUserPort"))
     yield Finding("info", "no_dynamic_port_range",
-                  f"Windows build {snapshot.os_build} has no netsh dynamic port range: outbound TCP ports come from 1025-{last} "
-                  "(MaxUserPort, default 5000, read at boot). Capacity is not computed for it.")
+                  f"Windows build {snapshot.os_build} has no netsh dynamic port range: outbound TCP ports come from {legacy.start}-{legacy.end} "
+                  f"(MaxUserPort, default {LEGACY_DEFAULT_MAX_USER_PORT}, read at boot). Capacity is not computed for it.")
 
 
 def registry_findings(snapshot: HostSnapshot) -> list[Finding]:

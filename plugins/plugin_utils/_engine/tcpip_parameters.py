@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from .._windows.facts import MAX_USER_PORT_LIMITS, timed_wait_delay_limits
+from .._windows.facts import MAX_USER_PORT_LIMITS, TIMED_WAIT_DELAY_LIMITS, timed_wait_delay_limits
 from .._windows.host import ALL_COMBOS, HostSnapshot
 from .._windows.ports import legacy_tcp_range, max_user_port_boot_range
 from .._windows.values import TcpipValueError, to_int
@@ -120,7 +120,8 @@ def plan(request: ParametersRequest, snapshot: HostSnapshot) -> Plan:  # pylint:
         low, high = timed_wait_delay_limits(snapshot.os_build)
         if not low <= wanted <= high:
             raise TcpipValueError("tcp_timed_wait_delay", wanted,
-                                  f"Windows build {snapshot.os_build} accepts {low}-{high} seconds (2-300 needs Windows 8.1 / Server 2012 R2)")
+                                  f"Windows build {snapshot.os_build} accepts {low}-{high} seconds "
+                                  f"({TIMED_WAIT_DELAY_LIMITS[0]}-{TIMED_WAIT_DELAY_LIMITS[1]} needs Windows 8.1 / Server 2012 R2)")
     names = list(request.values)
     before = view(snapshot, names)
     after = {name: (None if value == ABSENT else value) for name, value in request.values.items()}

@@ -20,7 +20,7 @@ IP_VERSIONS = ("ipv4", "ipv6")
 PROTOCOLS = ("tcp", "udp")
 
 # Windows Vista / Server 2008 is build 6000: the first with netsh dynamic ranges (before it, MaxUserPort governs) and
-# with integrity levels in a token (whoami /groups).
+# with integrity levels in a token (whoami /groups) (docs/windows-facts.md §14.1).
 FIRST_DYNAMICPORT_BUILD = 6000
 
 # The Tcpip\Parameters values the collection manages and reads (docs/windows-facts.md §4, §5.2, §5.3); Windows reads both only at boot, and
@@ -28,7 +28,8 @@ FIRST_DYNAMICPORT_BUILD = 6000
 TCPIP_DWORD_VALUES = ("MaxUserPort", "TcpTimedWaitDelay")
 
 # MaxUserPort (docs/windows-facts.md §5.2): valid 5000-65534 [KB 196271]. Before Vista the outbound TCP ports are 1025..MaxUserPort
-# (default 5000); on Vista and later a MaxUserPort value rewrites the TCP dynamic range at boot to 1024..MaxUserPort.
+# (default 5000); on Vista and later a MaxUserPort value rewrites the TCP dynamic range at boot to 1024..MaxUserPort
+# [OBS-M: one Windows 11 measurement; Server 2019 and later not verified].
 MAX_USER_PORT_LIMITS = (5000, 65534)
 LEGACY_DEFAULT_MAX_USER_PORT = 5000
 LEGACY_RANGE_START = 1025
@@ -54,19 +55,19 @@ def timed_wait_delay_limits(os_build: int | None) -> tuple[int, int]:
 # registrations.
 WINNAT_BLOCK_MIN = 100
 
-# SO_REUSE_UNICASTPORT, and with it the port reuse of connect() without an explicit bind (docs/capacity.md): built in
+# SO_REUSE_UNICASTPORT, and with it the port reuse of connect() without an explicit bind (docs/windows-facts.md §7.3): built in
 # from Windows 10 / Server 2016 (first build 10240); on Windows 8 / Server 2012 (9200) and 8.1 / 2012 R2 (9600) only
 # with hotfix 3014399 / KB 3149157, which a read cannot see; not before.
 REUSE_BUILT_IN_BUILD = 10240
 REUSE_UPDATE_BUILD = 9200
 
 # High Mandatory Level: the integrity SID of an elevated administrator's token (System is above it), the same text
-# in every display language [DOC: Microsoft, "Well-known SIDs": S-1-16-12288 High Mandatory Level, S-1-16-16384].
+# in every display language (docs/windows-facts.md §14.2).
 ELEVATED_LABEL_SIDS = ("S-1-16-12288", "S-1-16-16384")
 
-# The System log's Tcpip exhaustion events (docs/windows-facts.md §6.3 step 3): 4227, a local endpoint still in TIME_WAIT towards the same
+# The System log's Tcpip exhaustion events (docs/windows-facts.md §6.3 step 3, §12.1): 4227, a local endpoint still in TIME_WAIT towards the same
 # remote one; 4231, no ephemeral port left.
 TCPIP_EVENT_IDS = (4227, 4231)
 
-# cmd.exe refuses a command line of more than 8191 characters ("The command line is too long.", Microsoft KB 830473).
+# cmd.exe refuses a command line of more than 8191 characters ("The command line is too long.", docs/windows-facts.md §14.3).
 CMD_LINE_LIMIT = 8191

@@ -148,8 +148,22 @@ def _daemonize(options: FleetOptions, ready_timeout: float, log_level: str) -> i
         os.kill(pid, signal.SIGTERM)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    print(f"simulator did not become ready within {ready_timeout:.0f} s; see {os.path.join(options.state_dir, LOG_FILE)}", file=sys.stderr)
+    log_path = os.path.join(options.state_dir, LOG_FILE)
+    if ready:  # the pipe closed without "ready": the daemon exited, and its log says why
+        print(f"simulator exited before it was ready: {_last_line(log_path)} (see {log_path})", file=sys.stderr)
+    else:
+        print(f"simulator did not become ready within {ready_timeout:.0f} s; see {log_path}", file=sys.stderr)
     return 1
+
+
+def _last_line(path: str) -> str:
+    """The last non-blank line of the daemon's log (the exception's message when it stopped with one)."""
+    with contextlib.suppress(OSError):
+        with open(path, encoding="utf-8", errors="replace") as log:
+            lines = [line.strip() for line in log if line.strip()]
+        if lines:
+            return lines[-1]
+    return "no log line"
 
 
 def cmd_start(args: argparse.Namespace) -> int:

@@ -54,7 +54,7 @@ def _resolve_words(run: Run, args: list[str]) -> tuple[int, str, str]:
         raise Unsupported("entering the netsh interface context is not modelled")
     context = resolve(args[1], INTERFACE)
     if run.model.os.legacy:
-        # Server 2003 has no ipv4/ipv6 contexts with these commands (docs/windows-facts.md §5.1); its own `interface ip` is not modelled.
+        # Server 2003 has no ipv4/ipv6 contexts with these commands (docs/windows-facts.md §14.1); its own `interface ip` is not modelled.
         if context in ("ipv4", "ipv6"):
             raise NotFound(args[1])
         raise Unsupported(f"netsh interface {context} on Server 2003 is not modelled")

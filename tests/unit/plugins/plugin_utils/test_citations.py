@@ -13,7 +13,9 @@ import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 FACTS = ROOT / "docs" / "windows-facts.md"
-CITATION = re.compile(r"docs/windows-facts\.md ((?:§[0-9]+(?:\.[0-9]+)?(?:[,–-] ?)?)+)")
+CITATION = re.compile(r"docs/windows-facts\.md ((?:§[0-9]+(?:\.[0-9]+)?(?:[,/–-] ?)?)+)")
+CONTRACT = ROOT / "docs" / "probe-contract.md"
+CONTRACT_CITATION = re.compile(r"docs/probe-contract\.md ((?:§[0-9]+(?:[,/–-] ?)?)+)")
 SECTION = re.compile(r"§([0-9]+(?:\.[0-9]+)?)")
 # Names of documents that are not in the repository, and citations that name no document.
 OUTSIDE = re.compile(r"WINDOWS-FACTS|shared/reference|DESIGN(?:\.md)? §|(?<![-/.\w])FACTS(?: §| [0-9]| errata)|\berrata\b")
@@ -27,9 +29,9 @@ def cited_files() -> list[pathlib.Path]:
     return sorted(files + [ROOT / "README.md"])
 
 
-def sections() -> set[str]:
+def sections(document: pathlib.Path = FACTS) -> set[str]:
     found = set()
-    for line in FACTS.read_text(encoding="utf-8").splitlines():
+    for line in document.read_text(encoding="utf-8").splitlines():
         heading = re.match(r"#{2,3} ([0-9]+)(?:\.([0-9]+))?[ .]", line)
         if heading:
             found.add(heading.group(1) if heading.group(2) is None else f"{heading.group(1)}.{heading.group(2)}")
@@ -50,3 +52,17 @@ def test_the_code_cites_only_sections_of_the_reference_in_the_repository():
     assert outside == [], "cite docs/windows-facts.md, the copy in the repository"
     assert cited, "no citation found: the pattern no longer matches the code"
     assert {number: path for number, path in cited.items() if number not in known} == {}
+
+
+def test_probe_contract_citations_name_existing_sections():
+    known = sections(CONTRACT)
+    assert {"1", "2", "3", "4", "5"} <= known
+    cited = {number: path.relative_to(ROOT).as_posix() for path in cited_files()
+             for match in CONTRACT_CITATION.finditer(path.read_text(encoding="utf-8"))
+             for number in SECTION.findall(match.group(1))}
+    assert cited, "no citation found: the pattern no longer matches the code"
+    assert {number: path for number, path in cited.items() if number not in known} == {}
+
+
+def test_citations_joined_by_a_slash_are_read():
+    assert SECTION.findall(CITATION.search("see docs/windows-facts.md §3.4/§3.5 here").group(1)) == ["3.4", "3.5"]

@@ -10,6 +10,7 @@ per-build limits, so a 10 on Server 2008 R2 is a value Windows ignores: TIME_WAI
 
 from __future__ import annotations
 
+import ast
 import pathlib
 import re
 
@@ -21,7 +22,8 @@ from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows import fa
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.host import HostSnapshot
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import TcpipValueError
 
-PLUGIN_UTILS = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "plugin_utils"
+PLUGINS = pathlib.Path(__file__).resolve().parents[4] / "plugins"
+PLUGIN_UTILS = PLUGINS / "plugin_utils"
 SERVER_2008_R2, SERVER_2012, SERVER_2012_R2, SERVER_2022 = 7601, 9200, 9600, 20348
 
 
@@ -59,9 +61,44 @@ def test_every_module_judges_a_delay_by_the_same_limits(build, delay, honoured):
                 tcpip_parameters.plan(request, snapshot(build, None))
 
 
-def test_no_other_file_defines_a_windows_limit():
-    """The limits of facts.py appear as literals nowhere else under plugin_utils."""
-    literals = re.compile(r"\((?:2|30), 300\)|\(5000, 65534\)|= 9600\b|= 49152\b|= 16384\b|= 65535\b|= 8191\b")
-    offenders = [str(path.relative_to(PLUGIN_UTILS)) for path in PLUGIN_UTILS.rglob("*.py")
-                 if path.name != "facts.py" and literals.search(path.read_text(encoding="utf-8"))]
+# Every Windows limit and version floor of facts.py. 300 and 1024 are among them; the event IDs are not (they name
+# events in messages, and commands.py's query pattern must spell them).
+LIMITS = {facts.PORT_MAX, facts.PORT_MAX + 1, facts.DYNAMIC_START_MIN, facts.DEFAULT_DYNAMIC_START, facts.DEFAULT_DYNAMIC_COUNT,
+          *facts.MAX_USER_PORT_LIMITS, facts.MAX_USER_PORT_BOOT_START, facts.TIMED_WAIT_DELAY_LIMITS[1],
+          facts.FIRST_SHORT_TIMED_WAIT_BUILD, facts.REUSE_BUILT_IN_BUILD, facts.REUSE_UPDATE_BUILD, facts.CMD_LINE_LIMIT}
+LIMIT_WORD = re.compile(r"(?<![\w.])(%s)(?!\w)" % "|".join(str(limit) for limit in sorted(LIMITS)))
+# The probe's PowerShell script checks its own parameters again on the host (docs/probe-contract.md): it cannot import.
+SCRIPT_TEXT = {"probe_script.py"}
+
+
+def limit_literals(path: pathlib.Path, root: pathlib.Path = PLUGINS.parent) -> list[str]:
+    """Number constants and non-documentation string constants (f-string parts too) that spell a facts.py limit."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            skipped.add(id(body[0].value))  # a docstring
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", "") in ("DOCUMENTATION", "EXAMPLES", "RETURN") for target in node.targets):
+            skipped.add(id(node.value))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or id(node) in skipped or isinstance(node.value, bool):
+            continue
+        if (isinstance(node.value, int) and node.value in LIMITS) or (isinstance(node.value, str) and LIMIT_WORD.search(node.value)):
+            found.append(f"{path.relative_to(root)}:{node.lineno}: {node.value!r:.60}")
+    return found
+
+
+def test_no_other_file_spells_a_windows_limit():
+    """The limits of facts.py appear nowhere else under plugins/ (code and messages alike; the module stubs' docs may)."""
+    offenders = [found for path in sorted(PLUGINS.rglob("*.py"))
+                 if path.name != "facts.py" and path.name not in SCRIPT_TEXT and "modules" not in path.parts
+                 for found in limit_literals(path)]
     assert offenders == []
+
+
+def test_the_limit_check_sees_numbers_messages_and_fstrings(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""Docstring 65535 is fine."""\nA = 49152\nB = f"up to {x} and 65535"\nC = "ok 123"\n', encoding="utf-8")
+    assert [line.split(":")[1] for line in limit_literals(sample, tmp_path)] == ["2", "3"]
