@@ -106,17 +106,17 @@ class ActionModule(PortscaleAction):
                     return result
                 try:
                     outcome, failure = role_apply.apply(self.execute_script, values, dry_run, check_mode, reboot_allowed,
-                                                        reconnect=self.reconnect), None
+                                                        reconnect=self.reconnect, plan_only=args["plan_only"]), None
                 except role_apply.StepFailed as error:
                     outcome, failure = error.result, error
                 outcome["warnings"] = warnings + _host_warnings(outcome, host)
         result.update(outcome)
-        stage = "info" if failure is not None else "done"
+        stage = "info" if failure is not None or args["plan_only"] else "done"
         data = role_apply.summary_data(host, values, check_mode, previous or outcome, stage, rebooted=bool(previous))
         if previous:
             data.update(after=outcome.get("after") or {}, probe=outcome.get("probe") or {})
         result["summary_data"] = data
-        if "ranges" in (data["before"] or {}):
+        if "ranges" in (data["before"] or {}) and not args["plan_only"]:
             result.update(role_apply.summarised(data, values))
         if failure is not None:
             result.update(failed=True, role_step=failure.step, role_unreachable=failure.unreachable, msg=str(failure))

@@ -27,6 +27,10 @@ options:
     description:
       - The role's C(meta/argument_specs.yml); a C(port_capacity_*) variable it does not document is warned about.
     type: path
+  plan_only:
+    description: Stop after the plan (the role's C(port_capacity_plan_gate)); no write, no probe.
+    type: bool
+    default: false
   after_reboot:
     description: This module's result before the role's reboot; then it only reads the host again and probes it.
     type: dict

@@ -61,7 +61,8 @@ def markdown_cells(report_dir) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("truth")
-    specs = [HostSpec(name) for name in ("down", "noadmin", "calm1", "calm2", "partial", "probedown", "auditor", "buddy")]
+    specs = [HostSpec(name) for name in ("down", "noadmin", "calm1", "calm2", "gated1", "gated2", "partial", "probedown", "auditor",
+                                         "buddy")]
     with fleet_of(str(tmp / "sim"), specs) as fleet:
         fleet.fault("down", "refused")
         fleet.control.call("noadmin", "elevate", on=False)
@@ -73,6 +74,17 @@ def runs(tmp_path_factory):
         result["fatal"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "fatal", "noadmin:calm1:calm2", any_errors_fatal=True),
                                        name="fatal")
         result["fatal_writes"] = {h: fleet.writes(h) - before[h] for h in before}
+        # The same with port_capacity_plan_gate: every host is planned in a task before any host writes.
+        gate = {"port_capacity_plan_gate": True}
+        before = {h: fleet.writes(h) for h in ("gated1", "gated2")}
+        result["gated"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "gated", "noadmin:gated1:gated2", any_errors_fatal=True,
+                                                                         role_vars=gate), name="gated")
+        result["gated_writes"] = {h: fleet.writes(h) - before[h] for h in before}
+        # The gate's cost on a converged host (calm1, converged by the run above): command executions of one run.
+        before = fleet.executions("calm1")
+        result["gated_converged"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "gated_converged", "calm1", role_vars=gate),
+                                                 name="gated_converged")
+        result["gated_converged_executions"] = fleet.executions("calm1") - before
         # max_fail_percentage with serial: noadmin's batch fails, the report is written, the next batch never starts.
         before = fleet.executions("calm2")
         result["rollout"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "rollout", "noadmin:calm2", serial=1,
@@ -94,7 +106,7 @@ def runs(tmp_path_factory):
         # Audit: TcpTimedWaitDelay would change and would need a reboot.
         result["audit"] = run_playbook(tmp, fleet.inventory(), role_play(
             tmp / "audit", "auditor", role_vars={"port_capacity_mode": "audit"}), name="audit")
-        result["dirs"] = {name: tmp / name for name in ("all_fail", "fatal", "rollout", "partial", "probedown", "audit")}
+        result["dirs"] = {name: tmp / name for name in ("all_fail", "fatal", "gated", "rollout", "partial", "probedown", "audit")}
         yield result
 
 
@@ -125,6 +137,35 @@ def test_the_report_is_written_with_any_errors_fatal_and_says_why_each_host_stop
     assert runs["fatal"].rc != 0
     recap = runs["fatal"].stdout.split("PLAY RECAP")[-1]
     assert all(re.search(rf"^{host}\s*:.* failed=1 ", recap, re.MULTILINE) for host in rows), recap
+
+
+@row("T-02")
+def test_the_plan_gate_stops_every_host_before_any_write_with_any_errors_fatal(runs):
+    rows = report_rows(runs["dirs"]["gated"])
+    assert sorted(rows) == ["gated1", "gated2", "noadmin"], runs["gated"].output[-3000:]
+    assert "does not run elevated" in rows["noadmin"]["reason"]
+    # port_capacity_plan_gate: noadmin is refused in the plan task, before any host's apply task.
+    assert runs["gated_writes"] == {"gated1": 0, "gated2": 0}, runs["gated_writes"]
+    gate_task = "portscale.tcpip.port_capacity : Check the wanted settings, read the host and plan, before any host of the batch writes"
+    for host in ("gated1", "gated2"):
+        # They had something to write (their plan), and the apply task never ran on them.
+        assert runs["gated"].of(host, gate_task).result["commands"], runs["gated"].output[-3000:]
+        assert not [r for r in runs["gated"].results if r.host == host and "apply (enforce mode)" in r.task]
+        assert rows[host]["status"] == "incomplete" and rows[host]["reason"].startswith("stopped by Ansible"), rows[host]
+        assert not rows[host]["summary"]["changes"], rows[host]
+    assert runs["gated"].rc != 0
+    recap = runs["gated"].stdout.split("PLAY RECAP")[-1]
+    assert all(re.search(rf"^{host}\s*:.* failed=1 ", recap, re.MULTILINE) for host in rows), recap
+
+
+@row("T-02")
+def test_the_plan_gate_costs_one_read_more_on_a_converged_host(runs):
+    run = runs["gated_converged"]
+    assert run.rc == 0, run.output[-3000:]
+    assert run.of("calm1", "portscale.tcpip.port_capacity : Check the wanted settings, read the host, plan, apply (enforce mode) "
+                  "and probe").status == "ok", run.output[-3000:]
+    # The plan task's read, then the apply task's read (nothing reused) and the probe.
+    assert runs["gated_converged_executions"] == 3
 
 
 @row("T-09")

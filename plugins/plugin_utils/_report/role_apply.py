@@ -291,9 +291,10 @@ def _read(execute: Execute, request: SnapshotRequest, step: str, result: dict[st
 
 
 def apply(execute: Execute, values: t.Mapping[str, t.Any], dry_run: bool, check_mode: bool, reboot_allowed: bool,
-          reconnect: Reconnect = None) -> dict[str, t.Any]:
+          reconnect: Reconnect = None, plan_only: bool = False) -> dict[str, t.Any]:
     """The host's steps; raises StepFailed with the step a host stops at (its ``result`` says what is known).
-    ``values``: the role's variables, valid (role_validation.variable_problems found nothing)."""
+    ``values``: the role's variables, valid (role_validation.variable_problems found nothing). ``plan_only``: stop after
+    the plan (the role's plan gate; one command execution): no write, no probe, nothing ``changed``."""
     result: dict[str, t.Any] = {"before": {}, "after": {}, "changes": {kind: {} for kind in KINDS}, "probe": {}, "commands": [],
                                 "changed": False, "reboot_required": False, "probe_deferred": False, "may_have_written": False}
     first = _read(execute, read_request(settings(values, legacy=False)), "read", result)
@@ -314,6 +315,9 @@ def apply(execute: Execute, values: t.Mapping[str, t.Any], dry_run: bool, check_
         result["changes"] = grouped([s for s in managed if s not in todo])
     if refusals:
         raise StepFailed("plan", f"Refused before any write: {' '.join(refusals)} Nothing was written to the host.", result)
+    if plan_only:
+        del result["diff"]
+        return {**result, "changed": False}
     current = first
     if todo and not dry_run:
         try:

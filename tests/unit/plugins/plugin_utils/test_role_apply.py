@@ -66,6 +66,18 @@ def test_a_refusal_stops_the_host_before_any_write():
     assert str(caught.value).endswith("Nothing was written to the host.") and len(host.scripts) == 1
 
 
+def test_plan_only_reads_and_plans_and_writes_nothing():
+    # The role's plan gate: one read, the plans, no write, no probe; a refusal stops the host as in the combined task.
+    host = SimHost(HostModel.create("h", profile="server2022", hyperv=True))
+    result = role_apply.apply(host.execute, VALUES, False, False, False, plan_only=True)
+    assert len(host.scripts) == 1 and not result["changed"] and "diff" not in result and result["probe"] == {}
+    assert result["commands"] and result["after"] == {} and not result["may_have_written"]
+    with pytest.raises(role_apply.StepFailed) as caught:
+        role_apply.apply(host.execute, {**VALUES, "port_capacity_exclusions": [{"start": 49152, "end": 65535}]}, False, False, False,
+                         plan_only=True)
+    assert caught.value.step == "plan" and len(host.scripts) == 2 and not writes(host)
+
+
 def test_the_probe_waits_for_the_reboot_that_follows_then_reads_and_probes():
     host = SimHost(HostModel.create("h", profile="server2022"))
     result = apply(host, reboot_allowed=True, port_capacity_reboot="allowed")
