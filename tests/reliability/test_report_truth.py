@@ -1,9 +1,10 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report is true in every ending (docs/reliability.md, rows T-NN; issue 14 item 4): it is written when every
-host fails and with ``any_errors_fatal``; a host that failed after a change shows what it holds and what changed; a
-host that went down at the probe says so; a failed ranges step says which command was refused, in full; the console
-line and the report agree on the reboot; text from a host cannot change the Markdown report's structure.
+host fails and with ``any_errors_fatal`` (with ``port_capacity_plan_gate``, before any host writes); a host that
+failed after a change shows what it holds and what changed; a host that went down at the probe says so; a failed
+ranges step says which command was refused, in full; the console line and the report agree on the reboot; text from a
+host cannot change the Markdown report's structure.
 
 Each run is its own ``ansible-playbook`` against simulated hosts; the simulator's counters and model are the oracle."""
 
@@ -139,8 +140,8 @@ def test_the_report_is_written_with_any_errors_fatal_and_says_why_each_host_stop
     assert all(re.search(rf"^{host}\s*:.* failed=1 ", recap, re.MULTILINE) for host in rows), recap
 
 
-@row("T-02")
-def test_the_plan_gate_stops_every_host_before_any_write_with_any_errors_fatal(runs):
+@row("T-10")
+def test_the_plan_gate_stops_every_host_before_any_write_and_costs_one_read_more(runs):
     rows = report_rows(runs["dirs"]["gated"])
     assert sorted(rows) == ["gated1", "gated2", "noadmin"], runs["gated"].output[-3000:]
     assert "does not run elevated" in rows["noadmin"]["reason"]
@@ -156,10 +157,7 @@ def test_the_plan_gate_stops_every_host_before_any_write_with_any_errors_fatal(r
     assert runs["gated"].rc != 0
     recap = runs["gated"].stdout.split("PLAY RECAP")[-1]
     assert all(re.search(rf"^{host}\s*:.* failed=1 ", recap, re.MULTILINE) for host in rows), recap
-
-
-@row("T-02")
-def test_the_plan_gate_costs_one_read_more_on_a_converged_host(runs):
+    # Its cost on a converged host.
     run = runs["gated_converged"]
     assert run.rc == 0, run.output[-3000:]
     assert run.of("calm1", "portscale.tcpip.port_capacity : Check the wanted settings, read the host, plan, apply (enforce mode) "
