@@ -16,6 +16,7 @@ import secrets
 import yaml
 
 from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.portscale.tcpip.plugins.modules.port_capacity_apply import DOCUMENTATION
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
@@ -81,12 +82,19 @@ class ActionModule(PortscaleAction):
             raise AnsibleActionFail(f"cannot read the argument specs {args['argument_specs']}: {error}") from error
         return [f"{host}: {warning}" for warning in role_validation.unknown_variable_warnings(defined, known)]
 
+    def plan_gate_wanted(self, values):
+        """The task's any_errors_fatal (inherited from block, role, play) or port_capacity_plan_gate."""
+        return bool(self._task.any_errors_fatal) or boolean(values.get("port_capacity_plan_gate", False), strict=False)
+
     def run(self, tmp=None, task_vars=None):
         result = super(PortscaleAction, self).run(tmp, task_vars)  # pylint: disable=bad-super-call
         del tmp
         _dummy, args = self.validate_argument_spec(argument_spec=argument_spec_from_doc(DOCUMENTATION))
         host = str((task_vars or {}).get("inventory_hostname", ""))
         values = role_validation.plain_data(args["variables"])
+        if args["plan_only"] and not self.plan_gate_wanted(values):
+            # Skipped before any contact with the host: without any_errors_fatal the gate stops no write.
+            return {"changed": False, "skipped": True, "may_have_written": False}
         check_mode = bool(self._task.check_mode)
         dry_run = values.get("port_capacity_mode") == "audit" or check_mode
         previous = args["after_reboot"]

@@ -11,6 +11,29 @@ class ModuleDocFragment:
     Use it after ansible.builtin.action_common_attributes and its .flow fragment, which describe the attributes.
     """
 
+    # The attributes alone (portscale.tcpip.windows_action.attributes), for a module whose connection failures are
+    # reported otherwise (port_capacity_apply never returns an unreachable result).
+    ATTRIBUTES = r"""
+attributes:
+  action:
+    support: full
+    details:
+      - Runs on the controller and talks to the host over the task's own connection, on ansible-core 2.16 to 2.21. Tested
+        over winrm (Basic and NTLM, HTTP and HTTPS), psrp (NTLM and Basic, HTTP and HTTPS; needs pypsrp) and ssh with
+        C(ansible_shell_type=powershell) (before ansible-core 2.18, Windows OpenSSH must have PowerShell as its default
+        shell). The README's table says which core runs which test.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: windows
+"""
+
     DOCUMENTATION = r"""
 attributes:
   action:

@@ -16,8 +16,10 @@ description:
     and results may change with the role. Use the modules in your own tasks.
   - Checks the variables before any contact, reads the host once, plans every setting from that read, refuses before
     any write, sends every write and their verification read in one batch (enforce mode), probes (sized from the latest
-    read of the task) and builds the summary. A converged host costs two command executions, a changing one three.
-  - Never returns an unreachable result (the role's C(rescue) must run); RV(role_step) names the step a host stopped at.
+    read of the task) and builds the summary. A converged host costs two command executions, a changing one three
+    (one more per read where C(netstat) lacks C(-q), before Windows 10/2016).
+  - Never returns an unreachable result (the role's C(rescue) must run); RV(role_unreachable) and RV(role_step) say
+    why a host stopped. A refused write skips the later settings' writes.
 options:
   variables:
     description: The role's variables (C(port_capacity_mode), C(port_capacity_range), ...) as a dictionary.
@@ -28,7 +30,9 @@ options:
       - The role's C(meta/argument_specs.yml); a C(port_capacity_*) variable it does not document is warned about.
     type: path
   plan_only:
-    description: Stop after the plan (the role's C(port_capacity_plan_gate)); no write, no probe.
+    description:
+      - Stop after the plan (the role's plan gate); no write, no probe. Skipped before any contact unless the task's
+        C(any_errors_fatal) or C(port_capacity_plan_gate) is true.
     type: bool
     default: false
   after_reboot:
@@ -37,7 +41,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - portscale.tcpip.windows_action
+  - portscale.tcpip.windows_action.attributes
 seealso:
   - module: portscale.tcpip.win_port_info
   - module: portscale.tcpip.win_port_probe
@@ -92,6 +96,10 @@ run_id:
   description: The same in the result of O(after_reboot) as in the result it was given.
   returned: always
   type: str
+reboot_next:
+  description: The role reboots the host next (needed and allowed), with the probe on or off.
+  returned: after the read
+  type: bool
 probe_deferred:
   description: The probe waits for the reboot that follows.
   returned: after the read

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, portscale.tcpip contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report is true in every ending (docs/reliability.md, rows T-NN; issue 14 item 4): it is written when every
-host fails and with ``any_errors_fatal`` (with ``port_capacity_plan_gate``, before any host writes); a host that
+host fails and with ``any_errors_fatal`` (which runs the plan gate: before any host writes); a host that
 failed after a change shows what it holds and what changed; a host that went down at the probe says so; a failed
 ranges step says which command was refused, in full; the console line and the report agree on the reboot; text from a
 host cannot change the Markdown report's structure.
@@ -81,11 +81,22 @@ def runs(tmp_path_factory):
         result["gated"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "gated", "noadmin:gated1:gated2", any_errors_fatal=True,
                                                                          role_vars=gate), name="gated")
         result["gated_writes"] = {h: fleet.writes(h) - before[h] for h in before}
-        # The gate's cost on a converged host (calm1, converged by the run above): command executions of one run.
+        # The gate's cost on a converged host (calm1, which the runs above stopped before any write, is converged
+        # first): command executions of one run.
+        result["prep"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "prep", "calm1"), name="prep")
         before = fleet.executions("calm1")
         result["gated_converged"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "gated_converged", "calm1", role_vars=gate),
                                                  name="gated_converged")
         result["gated_converged_executions"] = fleet.executions("calm1") - before
+        # Without any_errors_fatal and the variable the gate task is skipped before any contact: 2 executions; with
+        # any_errors_fatal alone it runs: 3.
+        before = fleet.executions("calm1")
+        result["converged"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "converged", "calm1"), name="converged")
+        result["converged_executions"] = fleet.executions("calm1") - before
+        before = fleet.executions("calm1")
+        result["fatal_converged"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "fatal_converged", "calm1", any_errors_fatal=True),
+                                                 name="fatal_converged")
+        result["fatal_converged_executions"] = fleet.executions("calm1") - before
         # max_fail_percentage with serial: noadmin's batch fails, the report is written, the next batch never starts.
         before = fleet.executions("calm2")
         result["rollout"] = run_playbook(tmp, fleet.inventory(), role_play(tmp / "rollout", "noadmin:calm2", serial=1,
@@ -127,13 +138,15 @@ def test_the_report_is_written_with_any_errors_fatal_and_says_why_each_host_stop
     rows = report_rows(runs["dirs"]["fatal"])
     assert sorted(rows) == ["calm1", "calm2", "noadmin"], runs["fatal"].output[-3000:]
     assert "does not run elevated" in rows["noadmin"]["reason"]
+    # any_errors_fatal alone (port_capacity_plan_gate at its default) runs the plan gate: noadmin is refused in the
+    # plan task, before any host's apply task, so the calm hosts write nothing.
+    assert runs["fatal_writes"] == {"calm1": 0, "calm2": 0}, runs["fatal_writes"]
+    gate_task = "portscale.tcpip.port_capacity : Check the wanted settings, read the host and plan, before any host of the batch writes"
     for host in ("calm1", "calm2"):
-        # Stopped by the other host's failure. The role does a host's work in one task (port_capacity_apply), and
-        # any_errors_fatal acts between tasks: the calm hosts finished that task (their writes, verified) before the
-        # play ended. The row says why the host stopped and exactly what it changed.
+        assert runs["fatal"].of(host, gate_task).result["commands"], runs["fatal"].output[-3000:]
+        assert not [r for r in runs["fatal"].results if r.host == host and "apply (enforce mode)" in r.task]
         assert rows[host]["status"] == "incomplete" and "any_errors_fatal" in rows[host]["reason"], rows[host]
-        assert bool(rows[host]["summary"]["changes"]) == (runs["fatal_writes"][host] > 0), (rows[host], runs["fatal_writes"])
-        assert rows[host]["summary"]["after"] or not rows[host]["summary"]["changes"], rows[host]
+        assert not rows[host]["summary"]["changes"], rows[host]
     # Ansible's own rule still holds: every host ends failed.
     assert runs["fatal"].rc != 0
     recap = runs["fatal"].stdout.split("PLAY RECAP")[-1]
@@ -158,12 +171,17 @@ def test_the_plan_gate_stops_every_host_before_any_write_and_costs_one_read_more
     recap = runs["gated"].stdout.split("PLAY RECAP")[-1]
     assert all(re.search(rf"^{host}\s*:.* failed=1 ", recap, re.MULTILINE) for host in rows), recap
     # Its cost on a converged host.
+    assert runs["prep"].rc == 0, runs["prep"].output[-3000:]
     run = runs["gated_converged"]
     assert run.rc == 0, run.output[-3000:]
     assert run.of("calm1", "portscale.tcpip.port_capacity : Check the wanted settings, read the host, plan, apply (enforce mode) "
                   "and probe").status == "ok", run.output[-3000:]
     # The plan task's read, then the apply task's read (nothing reused) and the probe.
     assert runs["gated_converged_executions"] == 3
+    # any_errors_fatal alone runs the gate too (3); neither: the gate task is skipped before any contact (2).
+    assert runs["fatal_converged"].rc == 0 and runs["fatal_converged_executions"] == 3, runs["fatal_converged"].output[-3000:]
+    assert runs["converged"].rc == 0 and runs["converged_executions"] == 2, runs["converged"].output[-3000:]
+    assert runs["converged"].of("calm1", gate_task).status == "skipped", runs["converged"].output[-3000:]
 
 
 @row("T-09")

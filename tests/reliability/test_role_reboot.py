@@ -65,3 +65,37 @@ def test_the_role_reboots_through_win_reboot(tmp_path, root):
             assert not summaries[host].get("reboot_pending"), summaries[host]
         # win_reboot's own commands went through the psrp host's PSRP pipelines too.
         assert fleet.counters("reboot-psrp")["model"]["psrp_pipelines"] == fleet.counters("reboot-psrp")["model"]["commands_run"]
+
+
+READ_AGAIN = "portscale.tcpip.port_capacity : Read the host again, since a write or the reboot may have landed before the failure"
+
+
+@pytest.mark.skipif(not ROOTS, reason="PORTSCALE_ANSIBLE_WINDOWS names no ansible.windows collection")
+@row("W-03")
+def test_the_role_reboots_with_the_probe_off_and_reads_again_when_the_reboot_fails(tmp_path):
+    hosts = {"reboot-winrm": "inventory.yml"}
+    with fleet_of(str(tmp_path / "sim"), [HostSpec(name) for name in hosts]) as fleet:
+        host = "reboot-winrm"
+        boots = fleet.model(host)["boot_count"]
+        report = tmp_path / "report"
+
+        def play(values):
+            return run_playbook(tmp_path, fleet.mixed_inventory(str(tmp_path / "inventory.yml"), hosts), [{
+                "name": "role", "hosts": "windows", "gather_facts": False,
+                "vars": {**ROLE_VARS, "port_capacity_report_dir": str(report), **values},
+                "roles": [{"role": "portscale.tcpip.port_capacity"}]}], extra_collections=[ROOTS[-1]])
+
+        # The probe off: the reboot still comes (it used to wait for the probe's deferral), then a fresh read, no probe.
+        run = play({"port_capacity_probe": False})
+        assert run.rc == 0, run.output[-4000:]
+        assert fleet.model(host)["boot_count"] == boots + 1 and model_dword(fleet.model(host), "TcpTimedWaitDelay") == 30
+        summary = json.loads((report / "port_capacity.json").read_text(encoding="utf-8"))["hosts"][0]["summary"]
+        assert summary["rebooted"] is True and not summary.get("reboot_pending"), summary
+        # A change that needs a reboot again; win_reboot fails (shutdown.exe refuses): the rescue reads the host again,
+        # since the latest result shows the host before the reboot.
+        fleet.fault(host, "command-fail", match="shutdown", exit_code=1, stdout="Access is denied.")
+        run = play({"port_capacity_tcp_timed_wait_delay": 60})
+        assert run.rc != 0 and fleet.model(host)["boot_count"] == boots + 1, run.output[-4000:]
+        assert run.of(host, READ_AGAIN).status == "ok", run.output[-4000:]
+        row_ = json.loads((report / "port_capacity.json").read_text(encoding="utf-8"))["hosts"][0]
+        assert row_["status"] == "incomplete" and row_["reason"].startswith("reboot failed"), row_

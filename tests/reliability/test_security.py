@@ -571,6 +571,32 @@ def grammar_allows(argv: list[str]) -> bool:
     return True
 
 
+GROUP_INIT = ["$PortscaleGroupFailed = $false", "$PortscaleStop = $false"]
+GROUP_START = "if ($PortscaleGroupFailed) { $PortscaleStop = $true }"
+GROUP_OPEN = re.compile(r'if \(\$PortscaleStop\) \{ Write-Output "__PORTSCALE_[0-9a-f]{16}_[0-9]+_skipped" \} else \{')
+GROUP_CLOSE = "if ($LASTEXITCODE -ne 0) { $PortscaleGroupFailed = $true } }"
+
+
+def ungrouped(lines: list[str]) -> list[str] | None:
+    """A batch with dependent groups (remote.build_batch's ``groups``) as the plain envelope: exactly its fixed wrapper
+    lines removed (each grouped command wrapped whole); None when anything else appears."""
+    if lines[1:3] != GROUP_INIT:
+        return lines
+    found, index = lines[:1], 3
+    while index < len(lines):
+        if lines[index] == GROUP_START:
+            index += 1
+        elif GROUP_OPEN.fullmatch(lines[index]):
+            if index + 3 >= len(lines) or lines[index + 3] != GROUP_CLOSE:
+                return None
+            found += lines[index + 1:index + 3]
+            index += 4
+        else:  # anything else must pass the plain envelope's checks
+            found.append(lines[index])
+            index += 1
+    return found
+
+
 def batch_argv(script: str) -> list[list[str]] | None:
     """The commands of a batch envelope, or None if the script is anything else.
 
@@ -579,8 +605,8 @@ def batch_argv(script: str) -> list[list[str]] | None:
     Tokens are bare, or single-quoted when they hold a space; nothing else may appear. The one token with quotes of its
     own, the event query's ``'Tcpip'``, has them doubled inside its single-quoted string.
     """
-    lines = script.split("\n")
-    if lines[-1] != "" or lines[0] != "$ProgressPreference = 'SilentlyContinue'" or len(lines) < 4 or (len(lines) - 2) % 2:
+    lines = ungrouped(script.split("\n"))
+    if lines is None or lines[-1] != "" or lines[0] != "$ProgressPreference = 'SilentlyContinue'" or len(lines) < 4 or (len(lines) - 2) % 2:
         return None
     token = r"(?:[A-Za-z0-9=_.:\\/-]+|'[A-Za-z0-9=_.:\\/ -]+'|'" + EVENT_QUERY.replace("'", "''") + "')"
     commands, nonces = [], set()
@@ -673,8 +699,11 @@ def check_entry(entry: dict, template_tail: list[str]) -> None:
     assert commands is not None, script
     bad = [argv for argv in commands if not grammar_allows(argv)]
     assert bad == [], bad
-    # The host ran exactly the batch's commands, in order: no program the script does not name.
-    assert entry["natives"] == commands, (entry["natives"], commands)
+    # The host ran exactly the batch's commands, in order: no program the script does not name (with dependent groups,
+    # a refusal skips later groups: an ordered subset).
+    remaining = iter(commands)
+    assert (entry["natives"] == commands or GROUP_INIT[0] in script and all(argv in remaining for argv in entry["natives"])), \
+        (entry["natives"], commands)
 
 
 @row("S-09")

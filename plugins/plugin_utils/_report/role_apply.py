@@ -166,7 +166,7 @@ def grouped(managed: t.Sequence[Setting]) -> dict[str, t.Any]:
 
 def _writes_text(outputs: t.Sequence[CommandOutput]) -> str:
     done = [f"'{o.command}'" for o in outputs if o.ok]
-    refused = [o.describe() for o in outputs if not o.ok]
+    refused = [o.describe() for o in outputs if not o.ok and not o.skipped]
     return f"changed: {', '.join(done) if done else 'nothing'}" + (f". refused: {'; '.join(refused)}" if refused else "")
 
 
@@ -175,7 +175,8 @@ def _items(keys: t.Sequence[str]) -> str:
 
 
 def _verified(setting: Setting, snapshot: HostSnapshot, writes: t.Sequence[CommandOutput]) -> str | None:
-    """Put what ``snapshot`` (read after the writes) shows into the setting's result; the failure message, if any."""
+    """Put what ``snapshot`` (read after the writes) shows and ``write`` (applied, refused, skipped) into the setting's
+    result; the failure message, if any."""
     plan = t.cast(Plan, setting.plan)
     observed = setting.observe(snapshot)
     result = setting.result
@@ -183,13 +184,34 @@ def _verified(setting: Setting, snapshot: HostSnapshot, writes: t.Sequence[Comma
     if plan.describe is not None:
         warnings, extra = plan.report(snapshot)
         result.update(extra, warnings=warnings)
+    if writes and all(o.skipped for o in writes):
+        result.update(write="skipped", changed=bool(result["applied"]))
+        return f"Not written: an earlier setting was refused. State now: {observed}"
     if any(not o.ok for o in writes):
-        result["changed"] = any(o.ok for o in writes)
+        result.update(write="refused", changed=any(o.ok for o in writes) or bool(result["applied"]))
         hint = f" {plan.refusal_hint}" if plan.refusal_hint else ""
         return f"The host refused a change. {sentence(_writes_text(writes))}{hint} State now: {observed}"
+    if writes:
+        result["write"] = "applied"
     if observed != plan.after:
         return f"Every write succeeded but the host now reports {observed}, not {plan.after}."
     return None
+
+
+def _settings_text(todo: t.Sequence[Setting], writes: t.Sequence[CommandOutput]) -> str:
+    """What changed (per the read after the writes), was refused, was skipped."""
+    changed, refused, skipped = [], [], []
+    start = 0
+    for setting in todo:
+        count = len(t.cast(Plan, setting.plan).commands)
+        mine, start = writes[start:start + count], start + count
+        if setting.result.get("applied"):
+            changed.append(f"{setting.step}: {', '.join(setting.result['applied'])}")
+        refused += [o.describe() for o in mine if not o.ok and not o.skipped]
+        skipped += [f"'{o.command}'" for o in mine if o.skipped]
+    return (f"Changed (the read after the writes): {'; '.join(changed) if changed else 'nothing'}. "
+            f"Refused: {sentence('; '.join(refused)) if refused else 'nothing.'} "
+            f"Skipped (not run after the refusal): {', '.join(skipped) if skipped else 'nothing'}.")
 
 
 def _lost(what_happened: str, execute: Execute, reconnect: Reconnect, request: SnapshotRequest, todo: t.Sequence[Setting],
@@ -225,12 +247,13 @@ def _lost(what_happened: str, execute: Execute, reconnect: Reconnect, request: S
 
 def write_and_verify(execute: Execute, todo: t.Sequence[Setting], request: SnapshotRequest, result: dict[str, t.Any],
                      reconnect: Reconnect) -> HostRead:
-    """Every write of ``todo`` in one batch (the settings' order), then ``request``'s read in the same batch, which
-    verifies each setting; returns that read. Raises StepFailed naming the first setting that failed."""
+    """Every write of ``todo`` in one batch (the settings' order; a refusal skips the later settings), then
+    ``request``'s read (always run), which verifies each setting; returns that read. Raises StepFailed naming the
+    first setting that failed."""
     commands = [c for s in todo for c in t.cast(Plan, s.plan).commands]
     result["may_have_written"] = True
     try:
-        outputs = run_batch(execute, commands + snapshot_commands(request))
+        outputs = run_batch(execute, commands + snapshot_commands(request), [len(t.cast(Plan, s.plan).commands) for s in todo])
     except TransportError as error:
         raise _lost(f"The connection failed while the host ran the write batch ({sentence(str(error))[:-1]}).", execute, reconnect,
                     request, todo, result, error.unreachable) from None
@@ -266,6 +289,12 @@ def write_and_verify(execute: Execute, todo: t.Sequence[Setting], request: Snaps
     result["after"] = {"changed": False, **info_result(read, DEFAULT_EVENTS_DAYS)}
     if failures:
         setting, problem = failures[0]
+        if len(todo) > 1 and setting.result.get("write") == "refused":
+            hint = t.cast(Plan, setting.plan).refusal_hint
+            problem = (f"The host refused a change ({setting.step}). "
+                       f"{_settings_text(todo, writes)}{' ' + hint if hint else ''}")
+        elif len(todo) > 1:
+            problem = f"{problem} {_settings_text(todo, writes)}"
         raise StepFailed(setting.step, problem, result)
     return read
 
@@ -296,7 +325,8 @@ def apply(execute: Execute, values: t.Mapping[str, t.Any], dry_run: bool, check_
     ``values``: the role's variables, valid (role_validation.variable_problems found nothing). ``plan_only``: stop after
     the plan (the role's plan gate; one command execution): no write, no probe, nothing ``changed``."""
     result: dict[str, t.Any] = {"before": {}, "after": {}, "changes": {kind: {} for kind in KINDS}, "probe": {}, "commands": [],
-                                "changed": False, "reboot_required": False, "probe_deferred": False, "may_have_written": False}
+                                "changed": False, "reboot_required": False, "reboot_next": False, "probe_deferred": False,
+                                "may_have_written": False}
     first = _read(execute, read_request(settings(values, legacy=False)), "read", result)
     result["before"] = {"changed": False, **info_result(first, DEFAULT_EVENTS_DAYS)}
     managed = settings(values, legacy=not first.snapshot.has_dynamicport)
@@ -324,13 +354,14 @@ def apply(execute: Execute, values: t.Mapping[str, t.Any], dry_run: bool, check_
             current = write_and_verify(execute, todo, read_request(managed, first.bound_sockets_listed), result, reconnect)
         finally:
             result["changes"] = grouped(managed)
-        result["changed"] = any(s.result.get("changed") for s in todo)
+            result["changed"] = any(s.result.get("changed") for s in todo)
         result["diff"] = [{"before": s.result.get("before"), "after": s.result.get("after"), "before_header": s.step,
                            "after_header": s.step} for s in todo if s.result.get("changed")]
     result["reboot_required"] = not dry_run and any(s.result.get("reboot_required") for s in managed if s.kind == "tcpip_parameters")
+    # tasks/reboot.yml runs next (probe on or off); a burst now would measure the old stack.
+    result["reboot_next"] = bool(reboot_allowed and not dry_run and result["reboot_required"])
     if boolean(values.get("port_capacity_probe", True), strict=False):
-        if reboot_allowed and result["reboot_required"]:
-            # The host reboots next (tasks/reboot.yml) and is probed after it: a burst now would measure the old stack.
+        if result["reboot_next"]:
             result["probe_deferred"] = True
         else:
             _probe(execute, values, current, check_mode, result)

@@ -8,8 +8,9 @@ sends all its reads as one batch, and all its writes plus the reads that verify 
 The batch runs each command with ``2>&1`` (so its stderr lands in order with its stdout) and then prints a
 marker line holding a random per-batch nonce, the command's index and ``$LASTEXITCODE``. The controller splits
 the output on those markers: it learns each command's output and exit code without reading a single word of
-the (localized) text. The envelope stays Windows PowerShell 5.1-safe: no ``$ErrorActionPreference = 'Stop'``
-(in 5.1 it turns a native program's stderr into a terminating error under ``2>&1``), no PowerShell 7 syntax.
+the (localized) text; ``groups`` (build_batch) skip later groups after a failure. The envelope stays Windows PowerShell
+5.1-safe: no ``$ErrorActionPreference = 'Stop'`` (in 5.1 it turns a native program's stderr into a terminating error
+under ``2>&1``), no PowerShell 7 syntax.
 """
 
 from __future__ import annotations
@@ -61,12 +62,15 @@ class CommandOutput:
     command: NativeCommand
     exit_code: int
     output: str
+    skipped: bool = False  # not run (build_batch's ``groups``)
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0
+        return self.exit_code == 0 and not self.skipped
 
     def describe(self) -> str:
+        if self.skipped:
+            return f"'{self.command}' was not run"
         text = self.output.strip() or "(no output)"
         return f"'{self.command}' exited {self.exit_code}: {text}"
 
@@ -81,22 +85,39 @@ def new_nonce() -> str:
     return secrets.token_hex(8)
 
 
-def build_batch(commands: t.Sequence[NativeCommand], nonce: str) -> str:
-    """The PowerShell script for ``commands``; one statement per line."""
+GROUP_FAILED = "$PortscaleGroupFailed"
+GROUP_STOP = "$PortscaleStop"
+
+
+def build_batch(commands: t.Sequence[NativeCommand], nonce: str, groups: t.Sequence[int] = ()) -> str:
+    """The PowerShell script for ``commands``. ``groups``: sizes of dependent groups of the first commands; once a
+    command of a group fails, the later groups' markers say ``skipped``; the commands after the groups always run."""
     if not _NONCE.match(nonce):
         raise ValueError("nonce must be 16 lower-case hex digits")
     if not commands:
         raise ValueError("a batch needs at least one command")
+    if any(size < 1 for size in groups) or sum(groups) > len(commands):
+        raise ValueError("groups must be positive sizes that fit in the batch")
     lines = ["$ProgressPreference = 'SilentlyContinue'"]
+    starts = {sum(groups[:number]) for number in range(1, len(groups))}
+    grouped = sum(groups)
+    if groups:
+        lines += [f"{GROUP_FAILED} = $false", f"{GROUP_STOP} = $false"]
     for index, command in enumerate(commands):
-        lines.append(f"{command.powershell()} 2>&1")
-        lines.append(f'Write-Output "{MARKER_PREFIX}_{nonce}_{index}_$LASTEXITCODE"')
+        marker = f'Write-Output "{MARKER_PREFIX}_{nonce}_{index}_$LASTEXITCODE"'
+        if index >= grouped:
+            lines += [f"{command.powershell()} 2>&1", marker]
+            continue
+        if index in starts:
+            lines.append(f"if ({GROUP_FAILED}) {{ {GROUP_STOP} = $true }}")
+        lines += [f'if ({GROUP_STOP}) {{ Write-Output "{MARKER_PREFIX}_{nonce}_{index}_skipped" }} else {{',
+                  f"{command.powershell()} 2>&1", marker, f"if ($LASTEXITCODE -ne 0) {{ {GROUP_FAILED} = $true }} }}"]
     return "\n".join(lines) + "\n"
 
 
 def split_batch_output(commands: t.Sequence[NativeCommand], nonce: str, rc: int, stdout: str, stderr: str) -> list[CommandOutput]:
     """Cut the batch's stdout into one ``CommandOutput`` per command, checking order and completeness."""
-    marker = re.compile(rf"^{MARKER_PREFIX}_{nonce}_(\d+)_(-?\d+)\r?$")
+    marker = re.compile(rf"^{MARKER_PREFIX}_{nonce}_(\d+)_(-?\d+|skipped)\r?$")
     results: list[CommandOutput] = []
     pending: list[str] = []
     for line in stdout.splitlines(keepends=True):
@@ -104,10 +125,10 @@ def split_batch_output(commands: t.Sequence[NativeCommand], nonce: str, rc: int,
         if not found:
             pending.append(line)
             continue
-        index, exit_code = int(found.group(1)), int(found.group(2))
+        index, skipped = int(found.group(1)), found.group(2) == "skipped"
         if index != len(results) or index >= len(commands):
             raise RemoteError(f"batch output is out of order: marker {index} after {len(results)} command(s)", rc, stdout, stderr)
-        results.append(CommandOutput(commands[index], exit_code, "".join(pending)))
+        results.append(CommandOutput(commands[index], 0 if skipped else int(found.group(2)), "".join(pending), skipped))
         pending = []
     if len(results) != len(commands):
         raise RemoteError(_incomplete_message(commands, results, rc, stderr), rc, stdout, stderr, results)
@@ -132,13 +153,14 @@ def _incomplete_message(commands: t.Sequence[NativeCommand], results: t.Sequence
             f"text: the output was cut short or PowerShell stopped")
 
 
-def run_batch(execute: Execute, commands: t.Sequence[NativeCommand]) -> list[CommandOutput]:
-    """Run ``commands`` as one command execution through ``execute(script) -> (rc, stdout, stderr)``; say so at -vvv."""
+def run_batch(execute: Execute, commands: t.Sequence[NativeCommand], groups: t.Sequence[int] = ()) -> list[CommandOutput]:
+    """Run ``commands`` (``groups``: build_batch's) as one command execution through ``execute(script) -> (rc, stdout,
+    stderr)``; say so at -vvv."""
     nonce = new_nonce()
     writes = sum(1 for command in commands if command.writes)
     listed = "; ".join(str(command) for command in commands)
     rc, stdout, stderr = run_script(execute, f"a batch of {len(commands)} native commands ({writes} writing): {listed}",
-                                    build_batch(commands, nonce))
+                                    build_batch(commands, nonce, groups))
     return split_batch_output(commands, nonce, rc, stdout, stderr)
 
 

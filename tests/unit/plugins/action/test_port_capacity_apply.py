@@ -72,3 +72,19 @@ def test_plugin_resolution_asks_the_controllers_plugin_loaders(monkeypatch, acti
     monkeypatch.setattr(loader, "action_loader", actions)
     monkeypatch.setattr(loader, "module_loader", modules)
     assert port_capacity_apply.plugin_resolves("ansible.windows.win_reboot") is resolves
+
+
+def test_the_plan_gate_is_skipped_before_any_contact_unless_any_errors_fatal_or_the_variable_asks_for_it():
+    from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
+
+    values = {**DEFAULTS, "port_capacity_mode": "enforce", "port_capacity_probe_count": 10, "port_capacity_range": {"start": 10000, "count": 55536}}
+    host = FakeHost()
+    result, connection = run_action("port_capacity_apply", {"variables": values, "plan_only": True}, host)
+    assert result["skipped"] and not result["changed"] and connection.command_lines == [] and host.executions == []
+    for any_errors_fatal, gate in ((True, False), (False, True)):
+        host = FakeHost()
+        result, connection = run_action("port_capacity_apply", {"variables": {**values, "port_capacity_plan_gate": gate}, "plan_only": True},
+                                        host, any_errors_fatal=any_errors_fatal)
+        assert not result.get("skipped") and not result.get("failed"), result
+        # One read, no write, no probe.
+        assert len(host.executions) == 1 and host.writes == [] and result["commands"]

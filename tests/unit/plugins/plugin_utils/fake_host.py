@@ -45,24 +45,50 @@ _MARKER_LINE = re.compile(rf'^Write-Output "{remote.MARKER_PREFIX}_(?P<nonce>[0-
 _TOKEN = re.compile(r"'((?:[^']|'')*)'|(\S+)")
 
 
-def decode_batch(script: str) -> tuple[str, list[list[str]]]:
-    """The nonce and the argv of each command of a batch; AssertionError when the script is not a batch."""
+_GROUP_INIT = [f"{remote.GROUP_FAILED} = $false", f"{remote.GROUP_STOP} = $false"]
+_GROUP_START = f"if ({remote.GROUP_FAILED}) {{ {remote.GROUP_STOP} = $true }}"
+_GROUPED_OPEN = re.compile(rf'^if \({re.escape(remote.GROUP_STOP)}\) {{ '
+                           rf'Write-Output "{remote.MARKER_PREFIX}_(?P<nonce>[0-9a-f]{{16}})_(?P<index>\d+)_skipped" }} else {{$')
+_GROUPED_CLOSE = f"if ($LASTEXITCODE -ne 0) {{ {remote.GROUP_FAILED} = $true }} }}"
+
+
+def decode_batch(script: str) -> tuple[str, list[list[str]], list[int | None]]:
+    """The nonce, the argv of each command of a batch and its dependent group (build_batch's ``groups``; None: a
+    command that always runs); AssertionError when the script is not a batch."""
     lines = script.split("\n")
     assert lines[-1] == "", "a batch ends with a newline"
     lines = lines[:-1]
     assert lines[0] == _FIRST_LINE, lines[0]
     body = lines[1:]
-    assert body and len(body) % 2 == 0, "a batch is command/marker line pairs"
+    grouped = body[:2] == _GROUP_INIT
+    if grouped:
+        body = body[2:]
     nonces = set()
-    argvs = []
-    for index in range(0, len(body), 2):
-        command, marker = _COMMAND_LINE.match(body[index]), _MARKER_LINE.match(body[index + 1])
-        assert command, f"not a command line: {body[index]!r}"
-        assert marker and int(marker.group("index")) == index // 2, f"not marker {index // 2}: {body[index + 1]!r}"
+    argvs: list[list[str]] = []
+    groups: list[int | None] = []
+    group = 0
+    position = 0
+    while position < len(body):
+        line = body[position]
+        if grouped and line == _GROUP_START:
+            group += 1
+            position += 1
+            continue
+        opened = _GROUPED_OPEN.match(line) if grouped else None
+        if opened:
+            assert int(opened.group("index")) == len(argvs) and body[position + 3] == _GROUPED_CLOSE, body[position:position + 4]
+            nonces.add(opened.group("nonce"))
+            position += 1
+        command, marker = _COMMAND_LINE.match(body[position]), _MARKER_LINE.match(body[position + 1])
+        assert command, f"not a command line: {body[position]!r}"
+        assert marker and int(marker.group("index")) == len(argvs), f"not marker {len(argvs)}: {body[position + 1]!r}"
         nonces.add(marker.group("nonce"))
         argvs.append([quoted.replace("''", "'") or bare for quoted, bare in _TOKEN.findall(command.group("command"))])
+        groups.append(group if opened else None)
+        position += 3 if opened else 2
+    assert argvs, "a batch has at least one command"
     assert len(nonces) == 1, "one nonce per batch"
-    return nonces.pop(), argvs
+    return nonces.pop(), argvs, groups
 
 
 def _options(tokens: list[str]) -> dict[str, str]:
@@ -109,14 +135,21 @@ class FakeHost:
 
     # -- the engine's entry point -----------------------------------------------------------------------------------
     def execute(self, script: str) -> tuple[int, str, str]:
-        nonce, argvs = decode_batch(script)
+        nonce, argvs, groups = decode_batch(script)
         self.executions.append([" ".join(argv) for argv in argvs])
         number = len(self.executions)
         stdout = []
+        failed_group: int | None = None
         for index, argv in enumerate(argvs):
             if self.crash and self.crash[0] == number and index == self.crash[1]:
                 return 1, "".join(stdout), ""
+            group = groups[index]
+            if group is not None and failed_group is not None and group > failed_group:
+                stdout.append(f"{remote.MARKER_PREFIX}_{nonce}_{index}_skipped\r\n")
+                continue
             exit_code, text = self.run(argv)
+            if group is not None and exit_code != 0 and failed_group is None:
+                failed_group = group
             stdout.append(text + f"{remote.MARKER_PREFIX}_{nonce}_{index}_{exit_code}\r\n")
         stderr = self.stderr[1] if self.stderr and self.stderr[0] == number else ""
         return (1 if stderr else 0), "".join(stdout), stderr
@@ -355,7 +388,7 @@ class FakeConnection:
 
 def run_action(name: str, args: dict[str, t.Any], host: FakeHost | None, check_mode: bool = False, diff: bool = False,  # pylint: disable=too-many-arguments
                error: Exception | None = None, async_val: int = 0, connection: t.Any = None,
-               task_vars: dict[str, t.Any] | None = None) -> tuple[dict[str, t.Any], t.Any]:
+               task_vars: dict[str, t.Any] | None = None, any_errors_fatal: bool = False) -> tuple[dict[str, t.Any], t.Any]:
     """Run portscale.tcpip.<name>'s action plugin with a real Task, PlayContext, loader and templar.
 
     Returns the result and the connection (its ``command_lines`` are the command executions that reached it). The
@@ -367,6 +400,7 @@ def run_action(name: str, args: dict[str, t.Any], host: FakeHost | None, check_m
     task.check_mode = check_mode
     task.diff = diff
     task.async_val = async_val
+    task.any_errors_fatal = any_errors_fatal
     if connection is None:
         connection = FakeConnection(host, plugin_loader.shell_loader.get("powershell"), error)
     loader = DataLoader()

@@ -109,3 +109,24 @@ def test_run_batch_sends_one_script():
     assert len(sent) == 1 and outputs[0].ok
     with pytest.raises(ValueError):
         remote.build_batch(READS, "not-a-nonce")
+
+
+def test_dependent_groups_skip_every_later_group_after_a_failure_and_always_run_the_rest():
+    from portscale_winsim.model import HostModel
+    from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.fake_host import FakeHost
+    from ansible_collections.portscale.tcpip.tests.unit.plugins.plugin_utils.sim_host import SimHost
+
+    groups = [2, 1, 2]  # WRITES[:2], WRITES[2:3], WRITES[3:5]; READS always run
+    script = remote.build_batch(WRITES + READS, NONCE, groups)
+    assert _syntax_errors(script) == []
+    model = HostModel.create("h", profile="server2022")
+    model.inject_command_failure("delete", 1, stdout=b"ERROR: Access is denied.\r\n")  # the 2nd command of the 1st group
+    fake = FakeHost(refusals=[("delete", 1, "ERROR: Access is denied.\r\n")])
+    for execute in (SimHost(model).execute, fake.execute):
+        outputs = remote.run_batch(execute, WRITES + READS, groups)
+        # The failed group still runs to its end (within a group nothing is skipped); every later group is skipped.
+        assert [(o.ok, o.skipped) for o in outputs[:5]] == [(True, False), (False, False), (False, True), (False, True), (False, True)]
+        assert outputs[2].describe() == f"'{WRITES[2]}' was not run"
+        assert all(o.ok for o in outputs[5:]) and len(outputs) == len(WRITES + READS)
+    with pytest.raises(ValueError):
+        remote.build_batch(WRITES, NONCE, [3, 3])

@@ -119,3 +119,43 @@ JINJA_LINE = (
     "~ top.pid ~ ')') if top else '' }}; {{ ('changes: ' ~ (s.changes | join('; '))) if s.changes else (('drift: ' "
     "~ (s.drift | join('; '))) if s.drift else 'no changes') }}; reboot: {{ s.reboot_text }}"
 )
+
+
+def test_a_refused_write_skips_the_later_settings_in_the_same_batch_and_the_message_names_every_setting():
+    # The exclusions go before the ranges so that a range never covers a port Windows refused to exclude.
+    model = HostModel.create("h", profile="server2022")
+    host = SimHost(model)
+    model.inject_command_failure("add excludedportrange", 1, stdout=b"The process cannot access the file because it is being used by "
+                                 b"another process.\r\n")
+    with pytest.raises(role_apply.StepFailed) as caught:
+        apply(host)
+    failed, message = caught.value, str(caught.value)
+    # Still one read and one batch: the verification read in the batch always runs.
+    assert failed.step == "win_excluded_port_range" and len(host.scripts) == 2
+    ranges = failed.result["after"]["ranges"]
+    assert all(ranges[key] == {"start": 49152, "count": 16384, "end": 65535} for key in ("ipv4_tcp", "ipv4_udp", "ipv6_tcp", "ipv6_udp"))
+    changes = failed.result["changes"]
+    assert changes["tcpip_parameters"]["write"] == "applied" and changes["tcpip_parameters"]["changed"]
+    assert changes["exclusions"]["write"] == "refused" and not changes["exclusions"]["changed"]
+    assert [r["write"] for r in changes["ranges"]["results"]] == ["skipped"] and not changes["ranges"]["results"][0]["changed"]
+    assert failed.result["changed"] is True and failed.result["may_have_written"] is True
+    assert "Changed (the read after the writes): win_tcpip_parameters: TcpTimedWaitDelay." in message
+    assert "Refused: 'netsh int ipv4 add excludedportrange protocol=tcp startport=40000 numberofports=10 store=persistent' exited 1" in message
+    assert "Skipped (not run after the refusal): 'netsh int ipv4 set dynamicport tcp start=10000 num=55536 store=persistent'" in message
+    assert "changed: nothing" not in message
+
+
+def test_the_reboot_comes_next_also_with_the_probe_off():
+    for probe in (True, False):
+        host = SimHost(HostModel.create("h", profile="server2022"))
+        result = apply(host, reboot_allowed=True, port_capacity_reboot="allowed", port_capacity_probe=probe)
+        assert result["reboot_required"] and result["reboot_next"] and result["probe_deferred"] is probe and result["probe"] == {}
+        del host.scripts[:]
+        # tasks/reboot.yml then reads the host again, and probes it only with the probe on.
+        after = role_apply.after_reboot(host.execute, {**VALUES, "port_capacity_probe": probe}, False)
+        assert after["after"]["ranges"] and len(host.scripts) == (2 if probe else 1)
+        assert (after["probe"]["passed"] is True) if probe else after["probe"] == {}
+    # Not allowed, or a dry run: no reboot.
+    host = SimHost(HostModel.create("h", profile="server2022"))
+    assert not apply(host, port_capacity_reboot="never")["reboot_next"]
+    assert not apply(SimHost(HostModel.create("h", profile="server2022")), dry_run=True, reboot_allowed=False)["reboot_next"]
