@@ -11,8 +11,7 @@ class ModuleDocFragment:
     Use it after ansible.builtin.action_common_attributes and its .flow fragment, which describe the attributes.
     """
 
-    # The attributes alone (portscale.tcpip.windows_action.attributes), for a module whose connection failures are
-    # reported otherwise (port_capacity_apply never returns an unreachable result).
+    # Without the notes: port_capacity_apply is never unreachable.
     ATTRIBUTES = r"""
 attributes:
   action:
