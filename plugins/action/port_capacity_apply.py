@@ -15,12 +15,13 @@ import secrets
 
 import yaml
 
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.portscale.tcpip.plugins.modules.port_capacity_apply import DOCUMENTATION
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._engine.argspec import argument_spec_from_doc
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.action import PortscaleAction
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.loader import plugin_resolves
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import role_apply, role_validation
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._wire import log
 
@@ -43,19 +44,6 @@ try:
     known_variables(_ROLE_SPECS)
 except (OSError, yaml.YAMLError):
     pass
-
-
-def plugin_resolves(name):
-    """Whether ansible-core on this controller can load ``name`` as a task's action (an action plugin or a module)."""
-    from ansible.plugins.loader import action_loader, module_loader  # pylint: disable=import-outside-toplevel
-
-    for loader in (action_loader, module_loader):
-        try:
-            if loader.find_plugin_with_context(name).resolved:
-                return True
-        except AnsibleError:
-            continue
-    return False
 
 
 def _host_warnings(outcome, host):

@@ -33,25 +33,7 @@ attributes:
     platforms: windows
 """
 
-    DOCUMENTATION = r"""
-attributes:
-  action:
-    support: full
-    details:
-      - Runs on the controller and talks to the host over the task's own connection, on ansible-core 2.16 to 2.21. Tested
-        over winrm (Basic and NTLM, HTTP and HTTPS), psrp (NTLM and Basic, HTTP and HTTPS; needs pypsrp) and ssh with
-        C(ansible_shell_type=powershell) (before ansible-core 2.18, Windows OpenSSH must have PowerShell as its default
-        shell). The README's table says which core runs which test.
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: windows
+    DOCUMENTATION = ATTRIBUTES + r"""
 notes:
   - A connection failure before any write makes the task unreachable (or failed, for a WinRM service fault) with
     C(Nothing was changed.) in its message. The configuration modules never report a write whose own verification was

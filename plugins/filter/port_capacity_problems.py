@@ -64,27 +64,14 @@ from collections.abc import Mapping
 
 import yaml
 
-from ansible.errors import AnsibleError, AnsibleFilterError
+from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
+from ansible_collections.portscale.tcpip.plugins.plugin_utils._glue.loader import plugin_resolves
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._report import role_validation
 from ansible_collections.portscale.tcpip.plugins.plugin_utils._windows.values import type_name
 
 display = Display()
-
-
-def plugin_resolves(name):
-    """Whether ansible-core on this controller can load ``name`` as a task's action (an action plugin or a module)."""
-    # Imported here: the loaders belong to the running ansible-core, configured with the play's collection paths.
-    from ansible.plugins.loader import action_loader, module_loader  # pylint: disable=import-outside-toplevel
-
-    for loader in (action_loader, module_loader):
-        try:
-            if loader.find_plugin_with_context(name).resolved:
-                return True
-        except AnsibleError:
-            continue
-    return False
 
 
 def port_capacity_problems(values, defined=None, argument_specs=None, host=None):

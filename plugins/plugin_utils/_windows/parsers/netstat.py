@@ -36,7 +36,7 @@ PARSER = "parse_netstat"
 
 PROTOCOLS = ("TCP", "UDP")
 
-# English spellings (Windows [OBS-H]/[INF], Wine's spellings as aliases) and the German words seen in real
+# English spellings (docs/windows-facts.md §6.1: Windows [OBS-H]/[INF], Wine's spellings as aliases) and the German words seen in real
 # captures [OBS-H]. Keys are upper-case; the raw word is upper-cased before the lookup.
 STATE_WORDS = {
     "LISTENING": "LISTENING",
